@@ -1,0 +1,10 @@
+.PHONY: run test lint
+
+run:  ## set up everything and start web + worker on 127.0.0.1:8000
+	scripts/run.sh
+
+test:  ## set up the test environment and run the whole suite
+	scripts/test.sh
+
+lint:  ## ruff lint and format check
+	scripts/bootstrap.sh requirements-dev.txt && .venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -1,0 +1,148 @@
+"""StationHooks settings, read from the environment.
+
+Every variable is listed in the README's configuration table. Defaults give the embedded
+setup (`make run`): SQLite in WAL mode and django-q2's ORM broker on the same database.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_q",
+    "stations",
+    "webhooks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_from_url(url: str) -> dict:
+    """Persistent, health-checked connections; SQLite tuned for a web + worker pair.
+
+    WAL lets readers and one writer work at once; IMMEDIATE transactions take the write
+    lock up front so two processes never deadlock upgrading a read lock, and the busy
+    timeout makes a writer wait instead of failing with "database is locked".
+    """
+    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = None
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_S,
+        }
+    return config
+
+
+SQLITE_BUSY_TIMEOUT_S = env_int("SQLITE_BUSY_TIMEOUT_S", 30)
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'stationhooks.sqlite3'}")
+DATABASES = {"default": _database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- django-q2 -------------------------------------------------------------------------
+# Our Delivery rows are the record of every send; django-q2 only runs the work, so it
+# keeps no success results (save_limit=-1: each saved result costs a reload of the table)
+# and never re-runs a failed task by itself (max_attempts=1; retries are our own rows).
+# `retry` (redelivery of a task whose worker vanished) must exceed `timeout` plus queue
+# wait, or a slow task would run twice.
+REDIS_URL = env_str("REDIS_URL", "")
+Q_WORKERS = env_int("Q_WORKERS", 2)
+Q_CLUSTER = {
+    "name": "stationhooks",
+    "workers": Q_WORKERS,
+    "timeout": env_int("Q_TIMEOUT_S", 120),
+    "retry": env_int("Q_RETRY_S", 300),
+    "max_attempts": 1,
+    "ack_failures": True,
+    "save_limit": -1,
+    "recycle": 100_000,
+    "catch_up": False,
+    "queue_limit": 50,
+    "bulk": 4,
+    "poll": 0.1,
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- StationHooks ----------------------------------------------------------------------
+STATIONHOOKS_VERSION = "0.1.0"
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOKS_REQUEST_TIMEOUT_S = env_float("WEBHOOKS_REQUEST_TIMEOUT_S", 30.0)
+WEBHOOKS_CONNECT_TIMEOUT_S = env_float("WEBHOOKS_CONNECT_TIMEOUT_S", 5.0)
+WEBHOOKS_RETRY_DELAYS_S = [int(s) for s in env_list("WEBHOOKS_RETRY_DELAYS_S", ["10", "60", "300"])]
+WEBHOOKS_AUTO_DISABLE_AFTER = env_int("WEBHOOKS_AUTO_DISABLE_AFTER", 20)

@@ -1,0 +1,293 @@
+"""Station data, faithful to RadioManager's public API (v2 SDK field names).
+
+The six push models (Program, Broadcast, Item, Presenter, Contact, Campaign) are deleted
+softly: push receivers fetch an object after its `delete` message, so the row must stay.
+`objects` hides deleted rows; `all_objects` sees every row.
+"""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from stations.choices import EncoderStatus, ItemStatus
+
+__all__ = [
+    "Broadcast",
+    "Campaign",
+    "Contact",
+    "Encoder",
+    "Item",
+    "Presenter",
+    "Program",
+    "Station",
+    "Stream",
+]
+
+
+def _public_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+def new_station_public_id() -> str:
+    return _public_id("sta")
+
+
+def new_encoder_public_id() -> str:
+    return _public_id("enc")
+
+
+class Station(models.Model):
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=50, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_station_public_id, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def delete(self):
+        """Soft-delete every row in one UPDATE; returns the number of rows marked."""
+        return self.filter(deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), updated_at=timezone.now()
+        )
+
+    def recover(self) -> int:
+        return self.filter(deleted_at__isnull=False).update(
+            deleted_at=None, updated_at=timezone.now()
+        )
+
+    def hard_delete(self):
+        return super().delete()
+
+
+class ActiveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+AllObjectsManager = models.Manager.from_queryset(SoftDeleteQuerySet)
+
+
+class StationRecord(models.Model):
+    """Fields every push model shares: its station, stamps, soft delete, custom fields."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="%(class)ss")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    field_values = models.JSONField(default=dict, blank=True)
+
+    objects = ActiveManager()
+    all_objects = AllObjectsManager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def delete(self, using=None, keep_parents=False):
+        """Soft delete: the row stays so receivers can still fetch it after `delete`."""
+        if self.deleted_at is None:
+            self.deleted_at = timezone.now()
+            self.save(update_fields=["deleted_at", "updated_at"])
+        return 1, {self._meta.label: 1}
+
+    def recover(self) -> None:
+        if self.deleted_at is not None:
+            self.deleted_at = None
+            self.save(update_fields=["deleted_at", "updated_at"])
+
+    def hard_delete(self):
+        return super().delete()
+
+
+def _check_stop_after_start(instance) -> None:
+    if instance.start and instance.stop and instance.stop <= instance.start:
+        raise ValidationError({"stop": "Stop must be after start."})
+
+
+class Presenter(StationRecord):
+    firstname = models.CharField(max_length=100, blank=True)
+    lastname = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200, blank=True, help_text="Name on air.")
+    active = models.BooleanField(default=True)
+
+    class Meta(StationRecord.Meta):
+        ordering = ["lastname", "firstname"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.firstname} {self.lastname}".strip() or f"Presenter {self.pk}"
+
+
+class Program(StationRecord):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    short_name = models.CharField(max_length=50, blank=True)
+    medium_name = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    disabled = models.BooleanField(default=False)
+    recommended = models.BooleanField(default=False)
+    genre = models.CharField(max_length=100, blank=True)
+    presenters = models.ManyToManyField(Presenter, blank=True, related_name="programs")
+
+    class Meta(StationRecord.Meta):
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Broadcast(StationRecord):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="broadcasts")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    short_name = models.CharField(max_length=50, blank=True)
+    medium_name = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    published = models.BooleanField(default=True)
+    recommended = models.BooleanField(default=False)
+    start = models.DateTimeField()
+    stop = models.DateTimeField()
+    presenters = models.ManyToManyField(Presenter, blank=True, related_name="broadcasts")
+
+    class Meta(StationRecord.Meta):
+        ordering = ["start"]
+        indexes = [models.Index(fields=["station", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stop__gt=F("start")), name="broadcast_stop_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.start:%Y-%m-%d %H:%M})"
+
+    def clean(self):
+        _check_stop_after_start(self)
+
+
+class Campaign(StationRecord):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    recommended = models.BooleanField(default=False)
+    start = models.DateTimeField()
+    stop = models.DateTimeField()
+
+    class Meta(StationRecord.Meta):
+        ordering = ["start"]
+        indexes = [models.Index(fields=["station", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stop__gt=F("start")), name="campaign_stop_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        _check_stop_after_start(self)
+
+
+class Contact(StationRecord):
+    firstname = models.CharField(max_length=100)
+    lastname = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+
+    class Meta(StationRecord.Meta):
+        ordering = ["lastname", "firstname"]
+
+    def __str__(self) -> str:
+        return f"{self.firstname} {self.lastname}"
+
+
+class Item(StationRecord):
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.PROTECT, related_name="items")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    title = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=100, blank=True)
+    duration = models.IntegerField(default=0, help_text="Seconds.")
+    status = models.CharField(
+        max_length=16, choices=ItemStatus.choices, default=ItemStatus.SCHEDULED
+    )
+    details = models.TextField(blank=True)
+    recommended = models.BooleanField(default=False)
+    static_start = models.BooleanField(default=False)
+    start = models.DateTimeField()
+    contacts = models.ManyToManyField(Contact, blank=True, related_name="items")
+
+    class Meta(StationRecord.Meta):
+        ordering = ["start"]
+        indexes = [models.Index(fields=["station", "start"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration__gte=0), name="item_duration_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def stop(self):
+        return self.start + timedelta(seconds=self.duration)
+
+
+class Encoder(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="encoders")
+    name = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=16, choices=EncoderStatus.choices, default=EncoderStatus.DISCONNECTED
+    )
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_encoder_public_id, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stream(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="streams")
+    name = models.CharField(max_length=200)
+    listening_url = models.URLField(max_length=500)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    silence_detection = models.BooleanField(default=False)
+    silence_threshold_dbfs = models.FloatField(default=-50.0)
+    silence_min_duration_s = models.PositiveIntegerField(default=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,18 @@
+import pytest
+from django.db import connection
+
+
+@pytest.fixture
+def admin_client_logged_in(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` are skipped when the suite runs on SQLite."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,90 @@
+from datetime import UTC, datetime, timedelta
+
+import factory
+
+from stations import models
+
+
+class StationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Station
+
+    name = factory.Sequence(lambda n: f"Station {n} FM")
+    short_name = factory.Sequence(lambda n: f"S{n}")
+
+
+class PresenterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Presenter
+
+    station = factory.SubFactory(StationFactory)
+    firstname = factory.Faker("first_name")
+    lastname = factory.Faker("last_name")
+    name = factory.LazyAttribute(lambda o: f"{o.firstname} {o.lastname}")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Contact
+
+    station = factory.SubFactory(StationFactory)
+    firstname = factory.Faker("first_name")
+    lastname = factory.Faker("last_name")
+    email = factory.Faker("email")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Program
+
+    station = factory.SubFactory(StationFactory)
+    title = factory.Sequence(lambda n: f"Program {n}")
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Campaign
+
+    station = factory.SubFactory(StationFactory)
+    title = factory.Sequence(lambda n: f"Campaign {n}")
+    start = datetime(2026, 1, 26, 0, 0, tzinfo=UTC)
+    stop = factory.LazyAttribute(lambda o: o.start + timedelta(days=7))
+
+
+class BroadcastFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Broadcast
+
+    station = factory.SubFactory(StationFactory)
+    program = factory.SubFactory(ProgramFactory, station=factory.SelfAttribute("..station"))
+    title = factory.SelfAttribute("program.title")
+    start = datetime(2026, 1, 26, 14, 0, tzinfo=UTC)
+    stop = factory.LazyAttribute(lambda o: o.start + timedelta(hours=1))
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Item
+
+    station = factory.SubFactory(StationFactory)
+    broadcast = factory.SubFactory(BroadcastFactory, station=factory.SelfAttribute("..station"))
+    title = "The Beatles - Hey Jude"
+    duration = 431
+    start = factory.SelfAttribute("broadcast.start")
+
+
+class EncoderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Encoder
+
+    station = factory.SubFactory(StationFactory)
+    name = "Main Stream"
+
+
+class StreamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Stream
+
+    station = factory.SubFactory(StationFactory)
+    name = factory.Sequence(lambda n: f"Stream {n}")
+    listening_url = "http://127.0.0.1:9/live.mp3"
