@@ -12,10 +12,13 @@ $py manage.py migrate --noinput
 $py manage.py load_demo_data
 $py manage.py ensure_admin
 
+# The worker runs in its own session so the terminal's Ctrl-C reaches only this script,
+# which then stops it with one SIGTERM to its main process (django-q2 stops its children;
+# a signal to every child at once can leave its shutdown hanging).
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop INT TERM EXIT
-$py manage.py qcluster & pids+=($!)
+setsid $py manage.py qcluster & pids+=($!)
 $py manage.py runserver "${BIND:-127.0.0.1:8000}" --noreload & pids+=($!)
 echo "StationHooks is running: http://${BIND:-127.0.0.1:8000}/admin/ (Ctrl-C stops web and worker)"
 wait -n "${pids[@]}"

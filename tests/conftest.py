@@ -16,3 +16,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def capture_on_commit(django_capture_on_commit_callbacks):
+    """Shorter name for pytest-django's on_commit capturer."""
+    return django_capture_on_commit_callbacks

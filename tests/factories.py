@@ -88,3 +88,15 @@ class StreamFactory(factory.django.DjangoModelFactory):
     station = factory.SubFactory(StationFactory)
     name = factory.Sequence(lambda n: f"Stream {n}")
     listening_url = "http://127.0.0.1:9/live.mp3"
+
+
+class WebhookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.Webhook"
+
+    station = factory.SubFactory(StationFactory)
+    name = factory.Sequence(lambda n: f"Receiver {n}")
+    url = "http://127.0.0.1:9/hook"
+    trigger = "station.studio.newtrack"
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    key = "receiver-api-key-123"

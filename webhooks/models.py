@@ -1,1 +1,165 @@
-"""Webhook endpoints, the outbox of events, deliveries and their attempts."""
+"""Webhook endpoints, the outbox of events, deliveries and their attempts.
+
+Event -> Delivery (one per webhook) -> DeliveryAttempt (one per try), as Svix and Saleor
+lay it out. A Delivery's `status` and `next_attempt_at` say everything about its future;
+django-q2 only runs the work.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import JSONField, Q
+
+from stations.choices import PushModel
+from stations.models import Station
+from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.signing import generate_secret, mask_secret
+from webhooks.targets import validate_target_url
+
+__all__ = ["Delivery", "DeliveryAttempt", "Event", "Webhook"]
+
+
+def new_message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+class Webhook(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="webhooks")
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=2000, verbose_name="URL")
+    trigger = models.CharField(max_length=40, choices=Trigger.choices)
+    enabled = models.BooleanField(default=True)
+    secret = models.CharField(
+        max_length=200,
+        blank=True,
+        default=generate_secret,
+        help_text="Signs each request (X-Webhook-Signature and webhook-signature). "
+        "Leave empty to send unsigned requests.",
+    )
+    key = models.CharField(
+        max_length=200, blank=True, help_text="Sent as the api-key header when set."
+    )
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Last on purpose: from here on, `models` in this class body is this field.
+    models = JSONField(
+        default=list,
+        blank=True,
+        help_text="Push models this webhook watches; none selected means all six.",
+    )
+
+    class Meta:
+        ordering = ["station", "name"]
+        indexes = [models.Index(fields=["station", "trigger", "enabled"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def watches(self, model: str) -> bool:
+        return self.trigger == Trigger.PUSH and (not self.models or model in self.models)
+
+    @property
+    def masked_secret(self) -> str:
+        return mask_secret(self.secret)
+
+    @property
+    def masked_key(self) -> str:
+        return mask_secret(self.key)
+
+    def clean(self):
+        validate_target_url(self.url)
+        unknown = set(self.models or []) - set(PushModel.values)
+        if unknown:
+            raise ValidationError({"models": f"Unknown models: {', '.join(sorted(unknown))}."})
+
+
+class Event(models.Model):
+    """The outbox: one thing that happened at a station, with its body frozen as sent."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40, choices=Trigger.choices)
+    body = models.TextField(help_text="The exact JSON bytes every delivery sends.")
+    message_id = models.CharField(
+        max_length=40, unique=True, default=new_message_id, help_text="Sent as webhook-id."
+    )
+    job_id = models.BigIntegerField(null=True, blank=True)
+    model_id = models.BigIntegerField(null=True, blank=True)
+    is_test = models.BooleanField(default=False)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["job_id"], name="event_job_id_idx"),
+            models.Index(fields=["model_id"], name="event_model_id_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.message_id}"
+
+
+class Delivery(models.Model):
+    """One event on its way to one webhook. `station` and `event_type` are copied from
+    the event so the delivery log filters without a join."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    event_type = models.CharField(max_length=40, choices=Trigger.choices)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    auto_retry = models.BooleanField(
+        default=True, help_text="Off for an operator's redelivery: one attempt, no retries."
+    )
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due_idx",
+                condition=Q(status=DeliveryStatus.PENDING),
+            ),
+            models.Index(fields=["-created_at"], name="delivery_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="delivery_status_created_idx"),
+            models.Index(fields=["station", "-created_at"], name="delivery_station_created_idx"),
+            models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk} of {self.event_type}"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    manual = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    request_headers = models.JSONField(default=dict)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict)
+    response_body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number}"

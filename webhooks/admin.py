@@ -1,0 +1,407 @@
+"""Admin for webhooks and the delivery log: thin, the logic lives in webhooks.services."""
+
+import json
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+
+from webhooks import services
+from webhooks.choices import DeliveryStatus
+from webhooks.forms import RedeliverFailedSinceForm, WebhookForm
+from webhooks.models import Delivery, DeliveryAttempt, Webhook
+
+STATUS_COLOURS = {
+    DeliveryStatus.DELIVERED: "#2e7d32",
+    DeliveryStatus.FAILED: "#c62828",
+    DeliveryStatus.PENDING: "#8a6d00",
+}
+RECENT_DELIVERIES_SHOWN = 20
+
+
+def _status_badge(status: str | None) -> str:
+    if not status:
+        return "-"
+    return format_html('<b style="color:{}">{}</b>', STATUS_COLOURS.get(status, "inherit"), status)
+
+
+def _deliveries_last_24h(status: DeliveryStatus) -> Subquery:
+    since = timezone.now() - timedelta(hours=24)
+    return Subquery(
+        Delivery.objects.filter(webhook=OuterRef("pk"), status=status, created_at__gte=since)
+        .order_by()
+        .values("webhook")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    form = WebhookForm
+    change_form_template = "admin/webhooks/webhook/change_form.html"
+    list_display = [
+        "name",
+        "station",
+        "trigger",
+        "url",
+        "enabled",
+        "last_delivery",
+        "success_rate_24h",
+        "masked_secret",
+    ]
+    list_editable = ["enabled"]
+    list_filter = ["station", "trigger", "enabled"]
+    list_select_related = ["station"]
+    search_fields = ["name", "url"]
+    readonly_fields = [
+        "masked_secret",
+        "masked_key",
+        "disabled_reason",
+        "disabled_at",
+        "consecutive_failures",
+        "success_rate_24h",
+        "recent_deliveries",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["station", "name", "url", "trigger", "models", "enabled"]}),
+        (
+            "Signing and authentication",
+            {
+                "fields": [
+                    "masked_secret",
+                    "new_secret",
+                    "remove_secret",
+                    "masked_key",
+                    "new_key",
+                    "remove_key",
+                ]
+            },
+        ),
+        (
+            "Health",
+            {
+                "fields": [
+                    "disabled_reason",
+                    "disabled_at",
+                    "consecutive_failures",
+                    "success_rate_24h",
+                    "recent_deliveries",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    actions = ["send_test_event", "rotate_secret", "enable_webhooks", "disable_webhooks"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_delivery_status=Subquery(
+                    Delivery.objects.filter(webhook=OuterRef("pk"))
+                    .order_by("-created_at")
+                    .values("status")[:1]
+                ),
+                delivered_24h=_deliveries_last_24h(DeliveryStatus.DELIVERED),
+                failed_24h=_deliveries_last_24h(DeliveryStatus.FAILED),
+            )
+        )
+
+    @admin.display(description="last delivery")
+    def last_delivery(self, obj):
+        return _status_badge(obj.last_delivery_status)
+
+    @admin.display(description="success (24 h)")
+    def success_rate_24h(self, obj):
+        delivered, failed = obj.delivered_24h or 0, obj.failed_24h or 0
+        if not delivered + failed:
+            return "-"
+        return f"{100 * delivered / (delivered + failed):.0f} % of {delivered + failed}"
+
+    @admin.display(description="secret")
+    def masked_secret(self, obj):
+        return obj.masked_secret or "(none: unsigned)"
+
+    @admin.display(description="key")
+    def masked_key(self, obj):
+        return obj.masked_key or "(none)"
+
+    @admin.display(description="recent deliveries")
+    def recent_deliveries(self, obj):
+        recent = obj.deliveries.order_by("-created_at")[:RECENT_DELIVERIES_SHOWN]
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:webhooks_delivery_change", args=[d.pk]),
+                    d.pk,
+                    d.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    _status_badge(d.status),
+                    d.attempt_count,
+                    d.last_status_code or d.last_error[:80] or "-",
+                )
+                for d in recent
+            ),
+        )
+        if not rows:
+            return "No deliveries yet."
+        return format_html(
+            "<table><tr><th>id</th><th>created</th><th>status</th><th>attempts</th>"
+            "<th>last answer</th></tr>{}</table>",
+            rows,
+        )
+
+    def save_model(self, request, obj, form, change):
+        generated = not change and not form.cleaned_data.get("new_secret") and obj.secret
+        super().save_model(request, obj, form, change)
+        if change and "enabled" in form.changed_data:
+            if obj.enabled:
+                services.webhook_enable(webhook=obj)
+            else:
+                services.webhook_disable(webhook=obj, reason=f"Disabled by {request.user}.")
+        if generated:
+            self.message_user(
+                request,
+                f"Generated secret for {obj.name} (shown once, copy it now): {obj.secret}",
+                messages.WARNING,
+            )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/redeliver-failed/",
+                self.admin_site.admin_view(self.redeliver_failed_view),
+                name="webhooks_webhook_redeliver_failed",
+            ),
+            *super().get_urls(),
+        ]
+
+    def redeliver_failed_view(self, request, pk):
+        webhook = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, webhook):
+            return redirect("admin:webhooks_webhook_change", pk)
+        form = RedeliverFailedSinceForm(
+            request.POST or None,
+            initial={"since": (timezone.now() - timedelta(days=1)).replace(microsecond=0)},
+        )
+        if request.method == "POST" and form.is_valid():
+            count = services.webhook_redeliver_failed_since(
+                webhook=webhook, since=form.cleaned_data["since"]
+            )
+            self.message_user(
+                request,
+                f"{count} failed deliveries to {webhook.name} queued again.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:webhooks_webhook_change", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Redeliver failed deliveries to {webhook.name}",
+            "opts": self.model._meta,
+            "original": webhook,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/webhooks/webhook/redeliver_failed.html", context)
+
+    @admin.action(description="Send a test event to selected webhooks")
+    def send_test_event(self, request, queryset):
+        for webhook in queryset.select_related("station"):
+            sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
+            attempt = sent.attempts.last()
+            answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
+            self.message_user(
+                request,
+                f"Test event to {webhook.name}: {answer} in {attempt.duration_ms} ms "
+                f"({sent.status}).",
+                messages.SUCCESS if sent.status == DeliveryStatus.DELIVERED else messages.ERROR,
+            )
+
+    @admin.action(description="Rotate the secret of selected webhooks")
+    def rotate_secret(self, request, queryset):
+        for webhook in queryset:
+            secret = services.webhook_rotate_secret(webhook=webhook)
+            self.message_user(
+                request,
+                f"New secret for {webhook.name} (shown once, copy it now): {secret}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Enable selected webhooks")
+    def enable_webhooks(self, request, queryset):
+        for webhook in queryset:
+            services.webhook_enable(webhook=webhook)
+        self.message_user(request, f"Enabled {len(queryset)} webhook(s).", messages.SUCCESS)
+
+    @admin.action(description="Disable selected webhooks")
+    def disable_webhooks(self, request, queryset):
+        for webhook in queryset:
+            services.webhook_disable(webhook=webhook, reason=f"Disabled by {request.user}.")
+        self.message_user(request, f"Disabled {len(queryset)} webhook(s).", messages.SUCCESS)
+
+
+class EstimatedCountPaginator(Paginator):
+    """On PostgreSQL an unfiltered delivery list is counted from the planner's estimate
+    (`reltuples`, ~0.2 ms) instead of COUNT(*) (~44 ms per million rows)."""
+
+    ESTIMATE_ABOVE_ROWS = 100_000
+
+    @cached_property
+    def count(self):
+        query = self.object_list.query
+        if connection.vendor == "postgresql" and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                    [self.object_list.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] > self.ESTIMATE_ABOVE_ROWS:
+                return row[0]
+        return super().count
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "manual",
+        "started_at",
+        "duration_ms",
+        "response_status",
+        "error",
+        "request_headers",
+        "response_headers",
+        "response_body",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    change_form_template = "admin/webhooks/delivery/change_form.html"
+    list_display = [
+        "id",
+        "created_at",
+        "station",
+        "webhook",
+        "event_type",
+        "status_badge",
+        "attempt_count",
+        "last_status_code",
+        "next_attempt_at",
+    ]
+    list_filter = ["station", "webhook", "event_type", "status", "created_at"]
+    list_select_related = ["station", "webhook"]
+    search_fields = ["=event__message_id"]
+    search_help_text = "A webhook-id (msg_…), or a number: job_id, model_id or delivery id."
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    ordering = ["-created_at"]
+    inlines = [DeliveryAttemptInline]
+    actions = ["redeliver"]
+    readonly_fields = [
+        "event_type",
+        "station",
+        "webhook",
+        "status_badge",
+        "message_id",
+        "job_id",
+        "attempt_count",
+        "auto_retry",
+        "next_attempt_at",
+        "lease_expires_at",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "finished_at",
+        "body",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact, indexed lookups only: a number is a job_id, model_id or delivery id,
+        anything else a webhook-id."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.isdigit():
+            number = int(term)
+            match = Q(event__job_id=number) | Q(event__model_id=number) | Q(pk=number)
+        else:
+            match = Q(event__message_id=term)
+        return queryset.filter(match), False
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return _status_badge(obj.status)
+
+    @admin.display(description="webhook-id")
+    def message_id(self, obj):
+        return obj.event.message_id
+
+    @admin.display(description="job_id")
+    def job_id(self, obj):
+        return obj.event.job_id
+
+    @admin.display(description="body")
+    def body(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(json.loads(obj.event.body), indent=2))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/redeliver/",
+                self.admin_site.admin_view(self.redeliver_view),
+                name="webhooks_delivery_redeliver",
+            ),
+            *super().get_urls(),
+        ]
+
+    def redeliver_view(self, request, pk):
+        if request.method != "POST" or not request.user.has_perm("webhooks.change_delivery"):
+            return redirect("admin:webhooks_delivery_change", pk)
+        count = services.deliveries_redeliver(deliveries=Delivery.objects.filter(pk=pk))
+        self.message_user(
+            request,
+            "Delivery queued again." if count else "This delivery is still pending.",
+            messages.SUCCESS if count else messages.WARNING,
+        )
+        return redirect("admin:webhooks_delivery_change", pk)
+
+    @admin.action(description="Redeliver selected deliveries")
+    def redeliver(self, request, queryset):
+        count = services.deliveries_redeliver(deliveries=queryset)
+        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)

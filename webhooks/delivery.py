@@ -1,0 +1,359 @@
+"""The delivery engine: claim due deliveries, send them, record every attempt.
+
+A worker claims a batch of due deliveries with a lease (`SELECT … FOR UPDATE SKIP LOCKED`
+on PostgreSQL; SQLite's IMMEDIATE transactions serialise claims), sends them concurrently
+on pooled keep-alive sessions, then writes all attempts and outcomes in one transaction.
+A worker that dies mid-batch leaves its leases to expire; the deliveries are then due
+again and another worker sends them (at-least-once; `webhook-id` lets receivers drop the
+duplicate). The lease outlasts the longest a batch can take, so a live worker's delivery is
+never sent twice.
+"""
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from requests_hardened import Config, HTTPSession
+from requests_hardened.ip_filter import InvalidIPAddress
+
+from webhooks.choices import DeliveryStatus
+from webhooks.models import Delivery, DeliveryAttempt, Webhook
+from webhooks.policy import ErrorKind, Outcome, classify, next_step, parse_retry_after
+from webhooks.signing import build_request_headers, mask_secret
+
+__all__ = [
+    "BATCH_SIZE",
+    "claim_due_deliveries",
+    "drain_due_deliveries",
+    "has_due_deliveries",
+    "send_deliveries",
+]
+
+logger = logging.getLogger("stationhooks.delivery")
+
+BATCH_SIZE = 100
+RESPONSE_BODY_LOG_BYTES = 4096
+RESPONSE_READ_LIMIT_BYTES = 64 * 1024
+DRAIN_BUDGET_S = 30.0
+LEASE_MARGIN_S = 5.0
+
+
+def lease_s() -> float:
+    """Longest a claimed batch can take: sends start within WEBHOOKS_SEND_BUDGET_S and
+    each ends within its connect + request timeout."""
+    return (
+        settings.WEBHOOKS_SEND_BUDGET_S
+        + settings.WEBHOOKS_CONNECT_TIMEOUT_S
+        + settings.WEBHOOKS_REQUEST_TIMEOUT_S
+        + LEASE_MARGIN_S
+    )
+
+
+def _due_filter(now: datetime) -> Q:
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
+        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+    )
+
+
+def has_due_deliveries() -> bool:
+    return Delivery.objects.filter(_due_filter(timezone.now())).exists()
+
+
+def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> list[int]:
+    """Lease up to `limit` due deliveries (only among `ids` when given); returns their ids."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = Delivery.objects.filter(_due_filter(now))
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        claimed = list(
+            due.order_by("next_attempt_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if claimed:
+            Delivery.objects.filter(pk__in=claimed).update(
+                lease_expires_at=now + timedelta(seconds=lease_s())
+            )
+    return claimed
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything one attempt needs, detached from the ORM so threads can send it."""
+
+    delivery_id: int
+    url: str
+    body: bytes
+    message_id: str
+    secret: str
+    key: str
+
+
+@dataclass
+class AttemptResult:
+    delivery_id: int
+    started_at: datetime
+    duration_ms: int = 0
+    request_headers: dict = field(default_factory=dict)
+    status_code: int | None = None
+    response_headers: dict = field(default_factory=dict)
+    response_body: str = ""
+    error: str = ""
+    error_kind: ErrorKind | None = None
+    attempted: bool = True
+
+
+_thread_state = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per thread and SSRF setting, reused across tasks."""
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    sessions = _thread_state.__dict__.setdefault("sessions", {})
+    if allow_private not in sessions:
+        sessions[allow_private] = HTTPSession(
+            Config(
+                ip_filter_enable=not allow_private,
+                ip_filter_allow_loopback_ips=False,
+                never_redirect=True,
+                default_timeout=None,
+            )
+        )
+    return sessions[allow_private]
+
+
+def _user_agent() -> str:
+    return f"StationHooks/{settings.STATIONHOOKS_VERSION}"
+
+
+def send_request(request: Request) -> AttemptResult:
+    """POST one delivery; never raises. The whole attempt is bounded by the request
+    timeout (connect timeout shorter), and at most 64 KiB of the answer is read."""
+    started_at = timezone.now()
+    clock = time.monotonic()
+    headers = build_request_headers(
+        body=request.body,
+        message_id=request.message_id,
+        timestamp=int(started_at.timestamp()),
+        secret=request.secret,
+        key=request.key,
+        user_agent=_user_agent(),
+    )
+    logged_headers = {**headers, "api-key": mask_secret(request.key)} if request.key else headers
+    result = AttemptResult(request.delivery_id, started_at, request_headers=logged_headers)
+    total_s = settings.WEBHOOKS_REQUEST_TIMEOUT_S
+    try:
+        response = _session().post(
+            request.url,
+            data=request.body,
+            headers=headers,
+            timeout=(min(settings.WEBHOOKS_CONNECT_TIMEOUT_S, total_s), total_s),
+            allow_redirects=False,
+            stream=True,
+        )
+        with response:
+            result.status_code = response.status_code
+            result.response_headers = dict(response.headers)
+            body = bytearray()
+            for chunk in response.iter_content(8192):
+                body += chunk
+                if len(body) >= RESPONSE_READ_LIMIT_BYTES:
+                    break
+                if time.monotonic() - clock > total_s:
+                    raise requests.Timeout(f"Response not complete after {total_s:g} s")
+            result.response_body = bytes(body[:RESPONSE_BODY_LOG_BYTES]).decode(
+                "utf-8", errors="replace"
+            )
+    except InvalidIPAddress as exc:
+        result.error, result.error_kind = f"Refused target: {exc}", ErrorKind.REFUSED_TARGET
+    except requests.Timeout as exc:
+        result.error, result.error_kind = f"Timeout: {exc}", ErrorKind.TIMEOUT
+    except requests.ConnectionError as exc:
+        kind = ErrorKind.TIMEOUT if "timed out" in str(exc) else ErrorKind.CONNECTION
+        result.error, result.error_kind = f"{kind.value.capitalize()} error: {exc}", kind
+    except requests.RequestException as exc:
+        result.error = f"Request error: {exc}"
+    if result.error:
+        result.status_code = None
+    result.duration_ms = int((time.monotonic() - clock) * 1000)
+    return result
+
+
+_executor_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _send_all(requests_: list[Request]) -> list[AttemptResult]:
+    """Send concurrently, so one slow receiver does not hold up the batch. Sends not
+    started within WEBHOOKS_SEND_BUDGET_S come back unattempted and are released."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                settings.WEBHOOKS_SEND_THREADS, thread_name_prefix="delivery"
+            )
+    deadline = time.monotonic() + settings.WEBHOOKS_SEND_BUDGET_S
+
+    def send_within_budget(request: Request) -> AttemptResult:
+        if time.monotonic() > deadline:
+            return AttemptResult(request.delivery_id, timezone.now(), attempted=False)
+        return send_request(request)
+
+    return list(_executor.map(send_within_budget, requests_))
+
+
+def send_deliveries(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) -> int:
+    """Claim up to `limit` due deliveries (among `ids` if given), send, record.
+    Returns how many were claimed."""
+    claimed = claim_due_deliveries(limit=limit, ids=ids)
+    if not claimed:
+        return 0
+    deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("event", "webhook"))
+    sendable = [d for d in deliveries if d.webhook.enabled]
+    results = _send_all(
+        [
+            Request(
+                delivery_id=d.pk,
+                url=d.webhook.url,
+                body=d.event.body.encode(),
+                message_id=d.event.message_id,
+                secret=d.webhook.secret,
+                key=d.webhook.key,
+            )
+            for d in sendable
+        ]
+    )
+    _record(deliveries, {r.delivery_id: r for r in results})
+    return len(claimed)
+
+
+def drain_due_deliveries(*, budget_s: float = DRAIN_BUDGET_S) -> int:
+    """Send due deliveries batch after batch until none is due or the budget is spent."""
+    deadline = time.monotonic() + budget_s
+    sent = 0
+    while time.monotonic() < deadline:
+        claimed = send_deliveries(limit=BATCH_SIZE)
+        sent += claimed
+        if claimed < BATCH_SIZE:
+            break
+    return sent
+
+
+def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> None:
+    """Write every attempt and every delivery's next state in one transaction, and the
+    webhooks' failure streaks (auto-disable) from the batch's outcomes."""
+    now = timezone.now()
+    attempts: list[DeliveryAttempt] = []
+    delivered, failed = Counter(), Counter()
+    gone: set[int] = set()
+    for delivery in deliveries:
+        delivery.lease_expires_at, delivery.updated_at = None, now
+        result = results.get(delivery.pk)
+        if result is None:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            delivery.last_error, delivery.finished_at = "Webhook is disabled.", now
+            continue
+        if not result.attempted:
+            continue
+        delivery.attempt_count += 1
+        attempts.append(
+            DeliveryAttempt(
+                delivery=delivery,
+                number=delivery.attempt_count,
+                manual=not delivery.auto_retry,
+                started_at=result.started_at,
+                duration_ms=result.duration_ms,
+                request_headers=result.request_headers,
+                response_status=result.status_code,
+                response_headers=result.response_headers,
+                response_body=result.response_body,
+                error=result.error,
+            )
+        )
+        outcome = classify(result.status_code, result.error_kind)
+        step = next_step(
+            outcome=outcome,
+            attempts_made=delivery.attempt_count,
+            retry_delays_s=settings.WEBHOOKS_RETRY_DELAYS_S,
+            auto_retry=delivery.auto_retry,
+            retry_after_s=parse_retry_after(result.response_headers.get("Retry-After"), now)
+            if result.status_code == 429
+            else None,
+            jitter=random.uniform(-1, 1),
+        )
+        delivery.status = step.status
+        delivery.last_status_code = result.status_code
+        delivery.last_error = result.error or (
+            "" if outcome is Outcome.DELIVERED else f"HTTP {result.status_code}"
+        )
+        if step.status == DeliveryStatus.PENDING:
+            delivery.next_attempt_at = now + timedelta(seconds=step.retry_in_s)
+        else:
+            delivery.next_attempt_at, delivery.finished_at = None, now
+        if step.status == DeliveryStatus.DELIVERED:
+            delivered[delivery.webhook_id] += 1
+        elif step.status == DeliveryStatus.FAILED:
+            failed[delivery.webhook_id] += 1
+        if step.disable_webhook:
+            gone.add(delivery.webhook_id)
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(attempts)
+        Delivery.objects.bulk_update(
+            deliveries,
+            [
+                "status",
+                "attempt_count",
+                "next_attempt_at",
+                "lease_expires_at",
+                "last_status_code",
+                "last_error",
+                "finished_at",
+                "updated_at",
+            ],
+        )
+        _update_failure_streaks(delivered, failed, gone, now)
+
+
+def _update_failure_streaks(
+    delivered: Counter, failed: Counter, gone: set[int], now: datetime
+) -> None:
+    """A delivered message ends a webhook's failure streak; a streak of
+    WEBHOOKS_AUTO_DISABLE_AFTER failed deliveries, or one 410 Gone, disables it."""
+    if delivered:
+        Webhook.objects.filter(pk__in=list(delivered), consecutive_failures__gt=0).update(
+            consecutive_failures=0
+        )
+    for webhook_id, count in failed.items():
+        if webhook_id in delivered:
+            continue
+        Webhook.objects.filter(pk=webhook_id).update(
+            consecutive_failures=F("consecutive_failures") + count
+        )
+    threshold = settings.WEBHOOKS_AUTO_DISABLE_AFTER
+    disabled = Webhook.objects.filter(
+        pk__in=list(failed), enabled=True, consecutive_failures__gte=threshold
+    ).update(
+        enabled=False,
+        disabled_at=now,
+        disabled_reason=f"Disabled after {threshold} consecutive failed deliveries.",
+    )
+    if disabled:
+        logger.warning("Disabled %d webhook(s) after %d failed deliveries", disabled, threshold)
+    if gone:
+        logger.warning("Disabling webhooks %s: receiver answered 410 Gone", sorted(gone))
+        Webhook.objects.filter(pk__in=gone, enabled=True).update(
+            enabled=False,
+            disabled_at=now,
+            disabled_reason="The receiver answered 410 Gone.",
+        )

@@ -1,0 +1,67 @@
+"""Admin forms. Secrets and keys are write-only here: the form never renders their value."""
+
+from django import forms
+
+from stations.choices import PushModel
+from webhooks.models import Webhook
+
+__all__ = ["RedeliverFailedSinceForm", "WebhookForm"]
+
+
+class WebhookForm(forms.ModelForm):
+    models = forms.MultipleChoiceField(
+        choices=PushModel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Push webhooks only. None selected means all six models.",
+    )
+    new_secret = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Set your own secret. Leave empty to keep the current one "
+        "(a new webhook gets a generated whsec_ secret, shown once after saving).",
+    )
+    remove_secret = forms.BooleanField(
+        required=False, help_text="Send unsigned requests (no signature headers)."
+    )
+    new_key = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Sent as the api-key header. Leave empty to keep the current one.",
+    )
+    remove_key = forms.BooleanField(required=False, help_text="Send no api-key header.")
+
+    class Meta:
+        model = Webhook
+        fields = ["station", "name", "url", "trigger", "models", "enabled"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_secret") and cleaned.get("remove_secret"):
+            self.add_error("remove_secret", "Either set a new secret or remove it, not both.")
+        if cleaned.get("new_key") and cleaned.get("remove_key"):
+            self.add_error("remove_key", "Either set a new key or remove it, not both.")
+        return cleaned
+
+    def save(self, commit=True):
+        webhook = super().save(commit=False)
+        if self.cleaned_data.get("remove_secret"):
+            webhook.secret = ""
+        elif self.cleaned_data.get("new_secret"):
+            webhook.secret = self.cleaned_data["new_secret"]
+        if self.cleaned_data.get("remove_key"):
+            webhook.key = ""
+        elif self.cleaned_data.get("new_key"):
+            webhook.key = self.cleaned_data["new_key"]
+        if commit:
+            webhook.save()
+        return webhook
+
+
+class RedeliverFailedSinceForm(forms.Form):
+    since = forms.DateTimeField(
+        help_text="Every delivery that failed and was created at or after this time "
+        "(UTC, YYYY-MM-DD HH:MM) goes out again.",
+    )

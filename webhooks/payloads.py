@@ -1,0 +1,124 @@
+"""Payload builders, one pure function per event family, in the seeds' exact shapes.
+
+- push messages: RadioManager Push API (`000_…` seed): integer ids, no object data;
+- studio/encoder events: xtra (`001_…` seed): ISO-8601 UTC `timestamp`, prefixed ids;
+- stream alerts: Radio Mast (`002_…` seed): UNIX `timestamp`, UUIDs, `stream` may be null.
+
+Key order follows the seeds. `encode_body` freezes a payload into the bytes every attempt
+of every delivery sends.
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "encode_body",
+    "encoder_statuschange_event",
+    "iso_timestamp",
+    "newtrack_event",
+    "push_message",
+    "stream_alert",
+]
+
+
+def encode_body(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def iso_timestamp(moment: datetime) -> str:
+    """`2026-01-26T14:30:00Z`: UTC, whole seconds, as xtra shows it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def push_message(
+    *,
+    action: str,
+    model: str,
+    model_id: int,
+    job_id: int,
+    resync: bool,
+    station_id: int,
+    user_id: int | None,
+    api_id: int | None,
+) -> dict[str, Any]:
+    return {
+        "action": action,
+        "model": model,
+        "model_id": model_id,
+        "job_id": job_id,
+        "resync": resync,
+        "station_id": station_id,
+        "user_id": user_id,
+        "api_id": api_id,
+    }
+
+
+def newtrack_event(
+    *,
+    timestamp: datetime,
+    station_id: str,
+    station_name: str,
+    track_id: str,
+    title: str,
+    artist: str,
+    album: str,
+    duration: int,
+) -> dict[str, Any]:
+    return {
+        "event": "station.studio.newtrack",
+        "timestamp": iso_timestamp(timestamp),
+        "station": {"id": station_id, "name": station_name},
+        "track": {
+            "id": track_id,
+            "title": title,
+            "artist": artist,
+            "album": album,
+            "duration": duration,
+        },
+    }
+
+
+def encoder_statuschange_event(
+    *,
+    timestamp: datetime,
+    station_id: str,
+    station_name: str,
+    encoder_id: str,
+    encoder_name: str,
+    status: str,
+    previous_status: str,
+) -> dict[str, Any]:
+    return {
+        "event": "station.encoder.statuschange",
+        "timestamp": iso_timestamp(timestamp),
+        "station": {"id": station_id, "name": station_name},
+        "encoder": {
+            "id": encoder_id,
+            "name": encoder_name,
+            "status": status,
+            "previousStatus": previous_status,
+        },
+    }
+
+
+def stream_alert(
+    *,
+    timestamp: datetime,
+    event_type: str,
+    station_id: str,
+    station_name: str,
+    stream: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """`stream` is `{id, name, listening_url[, silence]}` — `silence` only when silence
+    detection is on for that stream — or None when a policy fires for all streams."""
+    subject = f"{stream['name']} is" if stream else "All streams are"
+    return {
+        "timestamp": int(timestamp.timestamp()),
+        "summary": f"{station_name} Alert: {subject} {event_type}",
+        "event": {
+            "type": event_type,
+            "stream": stream,
+            "station": {"id": station_id, "name": station_name},
+        },
+    }
