@@ -207,3 +207,21 @@ def test_webhook_list_shows_last_status_and_success_rate(
 def test_task_queue_admin_stays_reachable(admin_client_logged_in):
     for name in ["django_q_schedule_changelist", "django_q_failure_changelist"]:
         assert admin_client_logged_in.get(reverse(f"admin:{name}")).status_code == 200
+
+
+def test_admin_refuses_a_weak_secret(admin_client_logged_in, webhook):
+    response = admin_client_logged_in.post(
+        reverse("admin:webhooks_webhook_change", args=[webhook.pk]),
+        {
+            "station": webhook.station.pk,
+            "name": webhook.name,
+            "url": webhook.url,
+            "trigger": webhook.trigger,
+            "enabled": "on",
+            "new_secret": "whsec_",
+        },
+    )
+    assert response.status_code == 200
+    assert "Use at least 16 characters." in response.content.decode()
+    webhook.refresh_from_db()
+    assert webhook.secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

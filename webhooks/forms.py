@@ -4,6 +4,7 @@ from django import forms
 
 from stations.choices import PushModel
 from webhooks.models import Webhook
+from webhooks.signing import secret_problem
 
 __all__ = ["RedeliverFailedSinceForm", "WebhookForm"]
 
@@ -36,6 +37,12 @@ class WebhookForm(forms.ModelForm):
     class Meta:
         model = Webhook
         fields = ["station", "name", "url", "trigger", "models", "enabled"]
+
+    def clean_new_secret(self):
+        secret = self.cleaned_data["new_secret"]
+        if secret and (problem := secret_problem(secret)):
+            raise forms.ValidationError(problem)
+        return secret
 
     def clean(self):
         cleaned = super().clean()

@@ -18,6 +18,7 @@ __all__ = [
     "build_request_headers",
     "generate_secret",
     "mask_secret",
+    "secret_problem",
     "standard_webhooks_signature",
     "xtra_signature",
 ]
@@ -29,21 +30,43 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+SECRET_MIN_LENGTH = 16
+SHORT_SECRET_MASK = "••••"
+
+
 def mask_secret(secret: str) -> str:
-    """What list pages and logs may show of a secret or key: its shape, not its value."""
+    """What list pages and logs may show of a secret or key: its kind and last four
+    characters when it is long enough for that to reveal little, else a fixed mask."""
     if not secret:
         return ""
-    if secret.startswith(SECRET_PREFIX):
-        return f"{SECRET_PREFIX}…{secret[-4:]}" if len(secret) > 16 else f"{SECRET_PREFIX}…"
-    return f"…{secret[-4:]}" if len(secret) >= 12 else "…"
+    if len(secret) < SECRET_MIN_LENGTH:
+        return SHORT_SECRET_MASK
+    prefix = SECRET_PREFIX if secret.startswith(SECRET_PREFIX) else ""
+    return f"{prefix}…{secret[-4:]}"
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why an operator's secret is unfit for signing, or None when it is fine."""
+    if len(secret) < SECRET_MIN_LENGTH:
+        return f"Use at least {SECRET_MIN_LENGTH} characters."
+    if secret.startswith(SECRET_PREFIX) and len(_decoded_whsec_key(secret)) < 16:
+        return "A whsec_ secret must carry at least 16 bytes of base64 after the prefix."
+    return None
+
+
+def _decoded_whsec_key(secret: str) -> bytes:
+    """Decode as the reference verifiers do (padding added, stray characters skipped)."""
+    try:
+        return base64.b64decode(secret[len(SECRET_PREFIX) :] + "==")
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def _standard_webhooks_key(secret: str) -> bytes:
     if secret.startswith(SECRET_PREFIX):
-        try:
-            return base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
-        except (binascii.Error, ValueError):
-            pass
+        key = _decoded_whsec_key(secret)
+        if key:
+            return key
     return secret.encode()
 
 
