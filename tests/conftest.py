@@ -2,12 +2,6 @@ import pytest
 from django.db import connection
 
 
-@pytest.fixture
-def admin_client_logged_in(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` are skipped when the suite runs on SQLite."""
     if connection.vendor == "postgresql":

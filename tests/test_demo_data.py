@@ -61,7 +61,7 @@ def test_ensure_admin_generates_and_prints_a_password(monkeypatch, capsys):
     assert get_user_model().objects.get(username="admin").check_password(printed)
 
 
-def test_demo_station_is_visible_in_the_admin(admin_client_logged_in):
+def test_demo_station_is_visible_in_the_admin(admin_client):
     call_command("load_demo_data")
     for name in [
         "station",
@@ -74,10 +74,10 @@ def test_demo_station_is_visible_in_the_admin(admin_client_logged_in):
         "encoder",
         "stream",
     ]:
-        response = admin_client_logged_in.get(reverse(f"admin:stations_{name}_changelist"))
+        response = admin_client.get(reverse(f"admin:stations_{name}_changelist"))
         assert response.status_code == 200, name
-    response = admin_client_logged_in.get(reverse("admin:stations_program_changelist"))
+    response = admin_client.get(reverse("admin:stations_program_changelist"))
     assert b"Morning Drive" in response.content
     item = Item.objects.first()
-    detail = admin_client_logged_in.get(reverse("admin:stations_item_change", args=[item.pk]))
+    detail = admin_client.get(reverse("admin:stations_item_change", args=[item.pk]))
     assert detail.status_code == 200

@@ -45,19 +45,19 @@ def test_related_lookups_hide_deleted_but_foreign_keys_still_resolve():
     assert Broadcast.all_objects.get(pk=broadcast.pk).program == program
 
 
-def test_admin_bulk_delete_is_soft(admin_client_logged_in):
+def test_admin_bulk_delete_is_soft(admin_client):
     # given
     programs = ProgramFactory.create_batch(2)
     BroadcastFactory(program=programs[0], station=programs[0].station)
     url = reverse("admin:stations_program_changelist")
     ids = [str(p.pk) for p in programs]
     # when: the confirmation page, then the confirmed post
-    confirm = admin_client_logged_in.post(
+    confirm = admin_client.post(
         url, {"action": "delete_selected", "_selected_action": ids}
     )
     assert confirm.status_code == 200
     assert b"protected" not in confirm.content.lower()
-    done = admin_client_logged_in.post(
+    done = admin_client.post(
         url, {"action": "delete_selected", "_selected_action": ids, "post": "yes"}, follow=True
     )
     # then
@@ -66,26 +66,26 @@ def test_admin_bulk_delete_is_soft(admin_client_logged_in):
     assert Program.all_objects.filter(deleted_at__isnull=False).count() == 2
 
 
-def test_admin_delete_view_is_soft(admin_client_logged_in):
+def test_admin_delete_view_is_soft(admin_client):
     program = ProgramFactory()
     url = reverse("admin:stations_program_delete", args=[program.pk])
-    response = admin_client_logged_in.post(url, {"post": "yes"})
+    response = admin_client.post(url, {"post": "yes"})
     assert response.status_code == 302
     assert Program.all_objects.get(pk=program.pk).is_deleted
 
 
-def test_admin_deleted_filter_and_recover_action(admin_client_logged_in):
+def test_admin_deleted_filter_and_recover_action(admin_client):
     # given
     live, gone = ProgramFactory(title="Live Show"), ProgramFactory(title="Gone Show")
     gone.delete()
     url = reverse("admin:stations_program_changelist")
     # then: hidden by default, shown under the "Deleted" filter
-    default = admin_client_logged_in.get(url)
+    default = admin_client.get(url)
     assert b"Live Show" in default.content and b"Gone Show" not in default.content
-    deleted = admin_client_logged_in.get(url, {"deleted": "yes"})
+    deleted = admin_client.get(url, {"deleted": "yes"})
     assert b"Gone Show" in deleted.content and b"Live Show" not in deleted.content
     # when
-    response = admin_client_logged_in.post(
+    response = admin_client.post(
         url + "?deleted=yes",
         {"action": "recover_selected", "_selected_action": [str(gone.pk)]},
         follow=True,
@@ -96,10 +96,10 @@ def test_admin_deleted_filter_and_recover_action(admin_client_logged_in):
     assert live.deleted_at is None
 
 
-def test_admin_autocomplete_offers_only_live_objects(admin_client_logged_in):
+def test_admin_autocomplete_offers_only_live_objects(admin_client):
     live, gone = ProgramFactory(title="Live Show"), ProgramFactory(title="Gone Show")
     gone.delete()
-    response = admin_client_logged_in.get(
+    response = admin_client.get(
         reverse("admin:autocomplete"),
         {
             "app_label": "stations",

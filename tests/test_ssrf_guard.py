@@ -49,9 +49,9 @@ def test_allowed_when_the_environment_says_so(settings):
     validate_target_url("http://127.0.0.1:8000/hook")
 
 
-def test_admin_form_shows_a_clear_error(private_targets_refused, admin_client_logged_in):
+def test_admin_form_shows_a_clear_error(private_targets_refused, admin_client):
     station = StationFactory()
-    response = admin_client_logged_in.post(
+    response = admin_client.post(
         reverse("admin:webhooks_webhook_add"),
         {
             "station": station.pk,

@@ -32,9 +32,9 @@ def test_item_stop_is_start_plus_duration():
     assert item.stop - item.start == timedelta(seconds=431)
 
 
-def test_admin_form_explains_stop_before_start(admin_client_logged_in):
+def test_admin_form_explains_stop_before_start(admin_client):
     program = ProgramFactory()
-    response = admin_client_logged_in.post(
+    response = admin_client.post(
         reverse("admin:stations_broadcast_add"),
         {
             "station": program.station.pk,

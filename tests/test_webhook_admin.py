@@ -28,9 +28,9 @@ def webhook(httpserver):
     return WebhookFactory(url=httpserver.url_for("/hook"))
 
 
-def test_add_webhook_generates_a_secret_shown_once(admin_client_logged_in, httpserver):
+def test_add_webhook_generates_a_secret_shown_once(admin_client, httpserver):
     station = StationFactory()
-    response = admin_client_logged_in.post(
+    response = admin_client.post(
         reverse("admin:webhooks_webhook_add"),
         {
             "station": station.pk,
@@ -48,8 +48,8 @@ def test_add_webhook_generates_a_secret_shown_once(admin_client_logged_in, https
     assert webhook.models == ["broadcast", "item"]
     assert any(webhook.secret in m for m in _messages(response))
     # afterwards neither the list nor the form shows it
-    listing = admin_client_logged_in.get(WEBHOOKS).content.decode()
-    form = admin_client_logged_in.get(
+    listing = admin_client.get(WEBHOOKS).content.decode()
+    form = admin_client.get(
         reverse("admin:webhooks_webhook_change", args=[webhook.pk])
     ).content.decode()
     for page in (listing, form):
@@ -57,9 +57,9 @@ def test_add_webhook_generates_a_secret_shown_once(admin_client_logged_in, https
     assert webhook.masked_secret in listing
 
 
-def test_send_test_event_shows_the_receivers_answer(admin_client_logged_in, webhook, httpserver):
+def test_send_test_event_shows_the_receivers_answer(admin_client, webhook, httpserver):
     httpserver.expect_request("/hook").respond_with_data("thanks", status=200)
-    response = admin_client_logged_in.post(
+    response = admin_client.post(
         WEBHOOKS, {"action": "send_test_event", "_selected_action": [webhook.pk]}, follow=True
     )
     assert any("Test event to" in m and "HTTP 200" in m for m in _messages(response))
@@ -72,19 +72,19 @@ def test_send_test_event_shows_the_receivers_answer(admin_client_logged_in, webh
     assert sent.event.actor_user.username == "admin"
 
 
-def test_rotate_secret_shows_the_new_secret_once(admin_client_logged_in, webhook):
+def test_rotate_secret_shows_the_new_secret_once(admin_client, webhook):
     old = webhook.secret
-    response = admin_client_logged_in.post(
+    response = admin_client.post(
         WEBHOOKS, {"action": "rotate_secret", "_selected_action": [webhook.pk]}, follow=True
     )
     webhook.refresh_from_db()
     assert webhook.secret != old and webhook.secret.startswith("whsec_")
     assert any(webhook.secret in m for m in _messages(response))
-    assert webhook.secret not in admin_client_logged_in.get(WEBHOOKS).content.decode()
+    assert webhook.secret not in admin_client.get(WEBHOOKS).content.decode()
 
 
 def test_auto_disable_after_threshold_and_reenable_clears_it(
-    admin_client_logged_in, webhook, httpserver, settings, capture_on_commit
+    admin_client, webhook, httpserver, settings, capture_on_commit
 ):
     # given
     settings.WEBHOOKS_AUTO_DISABLE_AFTER = 3
@@ -96,10 +96,10 @@ def test_auto_disable_after_threshold_and_reenable_clears_it(
     webhook.refresh_from_db()
     assert not webhook.enabled
     assert webhook.disabled_reason == "Disabled after 3 consecutive failed deliveries."
-    page = admin_client_logged_in.get(reverse("admin:webhooks_webhook_change", args=[webhook.pk]))
+    page = admin_client.get(reverse("admin:webhooks_webhook_change", args=[webhook.pk]))
     assert "Disabled after 3 consecutive failed deliveries." in page.content.decode()
     # when the operator re-enables it
-    admin_client_logged_in.post(
+    admin_client.post(
         WEBHOOKS, {"action": "enable_webhooks", "_selected_action": [webhook.pk]}
     )
     webhook.refresh_from_db()
@@ -118,7 +118,7 @@ def test_a_success_ends_the_failure_streak(webhook, httpserver, settings, captur
 
 
 def test_redeliver_single_and_bulk(
-    admin_client_logged_in, webhook, httpserver, settings, capture_on_commit
+    admin_client, webhook, httpserver, settings, capture_on_commit
 ):
     # given two failed deliveries
     settings.WEBHOOKS_RETRY_DELAYS_S = []
@@ -130,13 +130,13 @@ def test_redeliver_single_and_bulk(
     httpserver.expect_request("/hook").respond_with_data("ok", status=200)
     # when: the detail page's button
     with capture_on_commit(execute=True):
-        admin_client_logged_in.post(reverse("admin:webhooks_delivery_redeliver", args=[first.pk]))
+        admin_client.post(reverse("admin:webhooks_delivery_redeliver", args=[first.pk]))
     first.refresh_from_db()
     assert first.status == DeliveryStatus.DELIVERED and first.attempt_count == 2
     assert [a.manual for a in first.attempts.all()] == [False, True]
     # when: the bulk action
     with capture_on_commit(execute=True):
-        response = admin_client_logged_in.post(
+        response = admin_client.post(
             DELIVERIES,
             {"action": "redeliver", "_selected_action": [first.pk, second.pk]},
             follow=True,
@@ -148,7 +148,7 @@ def test_redeliver_single_and_bulk(
 
 
 def test_redeliver_failed_since(
-    admin_client_logged_in, webhook, httpserver, settings, capture_on_commit
+    admin_client, webhook, httpserver, settings, capture_on_commit
 ):
     settings.WEBHOOKS_RETRY_DELAYS_S = []
     httpserver.expect_ordered_request("/hook").respond_with_data("down", status=500)
@@ -158,10 +158,10 @@ def test_redeliver_failed_since(
     Delivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
     httpserver.expect_request("/hook").respond_with_data("ok")
     url = reverse("admin:webhooks_webhook_redeliver_failed", args=[webhook.pk])
-    assert admin_client_logged_in.get(url).status_code == 200
+    assert admin_client.get(url).status_code == 200
     since = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
     with capture_on_commit(execute=True):
-        response = admin_client_logged_in.post(url, {"since": since}, follow=True)
+        response = admin_client.post(url, {"since": since}, follow=True)
     assert any("1 failed deliveries" in m for m in _messages(response))
     old.refresh_from_db()
     recent.refresh_from_db()
@@ -169,7 +169,7 @@ def test_redeliver_failed_since(
 
 
 def test_delivery_log_filters_search_and_detail(
-    admin_client_logged_in, webhook, httpserver, capture_on_commit
+    admin_client, webhook, httpserver, capture_on_commit
 ):
     httpserver.expect_request("/hook").respond_with_data("accepted", status=202)
     sent = publish_track(webhook, capture_on_commit)
@@ -177,7 +177,7 @@ def test_delivery_log_filters_search_and_detail(
     Delivery.objects.filter(pk=other.pk).update(status=DeliveryStatus.FAILED)
 
     def listed(params):
-        response = admin_client_logged_in.get(DELIVERIES, params)
+        response = admin_client.get(DELIVERIES, params)
         assert response.status_code == 200
         return {row.pk for row in response.context["cl"].result_list}
 
@@ -188,29 +188,29 @@ def test_delivery_log_filters_search_and_detail(
     assert listed({"event_type__exact": "station.encoder.statuschange"}) == set()
     assert listed({"q": sent.event.message_id}) == {sent.pk}
     assert listed({"q": "msg_unknown"}) == set()
-    detail = admin_client_logged_in.get(reverse("admin:webhooks_delivery_change", args=[sent.pk]))
+    detail = admin_client.get(reverse("admin:webhooks_delivery_change", args=[sent.pk]))
     page = detail.content.decode()
     assert sent.event.message_id in page and "accepted" in page and "Hey Jude" in page
 
 
 def test_webhook_list_shows_last_status_and_success_rate(
-    admin_client_logged_in, webhook, httpserver, capture_on_commit
+    admin_client, webhook, httpserver, capture_on_commit
 ):
     httpserver.expect_ordered_request("/hook").respond_with_data("ok")
     httpserver.expect_ordered_request("/hook").respond_with_data("no", status=404)
     publish_track(webhook, capture_on_commit)
     publish_track(webhook, capture_on_commit)
-    page = admin_client_logged_in.get(WEBHOOKS).content.decode()
+    page = admin_client.get(WEBHOOKS).content.decode()
     assert "50 % of 2" in page and ">failed<" in page
 
 
-def test_task_queue_admin_stays_reachable(admin_client_logged_in):
+def test_task_queue_admin_stays_reachable(admin_client):
     for name in ["django_q_schedule_changelist", "django_q_failure_changelist"]:
-        assert admin_client_logged_in.get(reverse(f"admin:{name}")).status_code == 200
+        assert admin_client.get(reverse(f"admin:{name}")).status_code == 200
 
 
-def test_admin_refuses_a_weak_secret(admin_client_logged_in, webhook):
-    response = admin_client_logged_in.post(
+def test_admin_refuses_a_weak_secret(admin_client, webhook):
+    response = admin_client.post(
         reverse("admin:webhooks_webhook_change", args=[webhook.pk]),
         {
             "station": webhook.station.pk,

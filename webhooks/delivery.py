@@ -194,7 +194,7 @@ _executor_lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 
 
-def _send_all(requests_: list[Request]) -> list[AttemptResult]:
+def _send_all(outgoing: list[Request]) -> list[AttemptResult]:
     """Send concurrently, so one slow receiver does not hold up the batch. Sends not
     started within WEBHOOKS_SEND_BUDGET_S come back unattempted and are released."""
     global _executor
@@ -210,7 +210,7 @@ def _send_all(requests_: list[Request]) -> list[AttemptResult]:
             return AttemptResult(request.delivery_id, timezone.now(), attempted=False)
         return send_request(request)
 
-    return list(_executor.map(send_within_budget, requests_))
+    return list(_executor.map(send_within_budget, outgoing))
 
 
 def send_deliveries(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) -> int:
