@@ -9,7 +9,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.factories import StationFactory, WebhookFactory
-from tests.webhook_helpers import TRACK_PAYLOAD, publish_track
+from tests.webhook_helpers import TRACK_PAYLOAD, publish_track, publish_track_unqueued
 from webhooks import delivery
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Event
@@ -89,13 +89,7 @@ def test_plain_secret_verifies_with_its_utf8_bytes(httpserver, capture_on_commit
 
 def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires():
     webhook = WebhookFactory()
-    event = publish(
-        station=webhook.station,
-        event_type=Trigger.NEWTRACK,
-        payload=TRACK_PAYLOAD,
-        webhooks=[webhook],
-        queue_after_commit=False,
-    )
+    event = publish_track_unqueued(webhook)
     pending = event.deliveries.get()
     assert delivery.claim_due_deliveries(limit=10) == [pending.pk]
     assert delivery.claim_due_deliveries(limit=10) == []
@@ -109,13 +103,7 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires():
 
 def test_deliveries_of_a_disabled_webhook_fail_without_a_request(httpserver):
     webhook = WebhookFactory(url=httpserver.url_for("/hook"))
-    event = publish(
-        station=webhook.station,
-        event_type=Trigger.NEWTRACK,
-        payload=TRACK_PAYLOAD,
-        webhooks=[webhook],
-        queue_after_commit=False,
-    )
+    event = publish_track_unqueued(webhook)
     webhook.enabled = False
     webhook.save()
     delivery.drain_due_deliveries()

@@ -8,10 +8,9 @@ from django.db import transaction
 
 from tests.cluster_helpers import start_cluster, stop_cluster, wait_for
 from tests.factories import WebhookFactory
-from tests.webhook_helpers import TRACK_PAYLOAD
-from webhooks.choices import DeliveryStatus, Trigger
+from tests.webhook_helpers import publish_track_unqueued
+from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery
-from webhooks.publish import publish
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -34,13 +33,7 @@ def test_retry_fires_close_to_its_due_time(httpserver, broker_env):
     httpserver.expect_ordered_request("/hook").respond_with_data("ok", status=200)
     webhook = WebhookFactory(url=httpserver.url_for("/hook"))
     with transaction.atomic():
-        publish(
-            station=webhook.station,
-            event_type=Trigger.NEWTRACK,
-            payload=TRACK_PAYLOAD,
-            webhooks=[webhook],
-            queue_after_commit=False,
-        )
+        publish_track_unqueued(webhook)
     # when a real worker cluster runs
     cluster = start_cluster(WEBHOOKS_RETRY_DELAYS_S=str(RETRY_DELAY_S), **broker_env)
     try:

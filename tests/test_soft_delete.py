@@ -52,9 +52,7 @@ def test_admin_bulk_delete_is_soft(admin_client):
     url = reverse("admin:stations_program_changelist")
     ids = [str(p.pk) for p in programs]
     # when: the confirmation page, then the confirmed post
-    confirm = admin_client.post(
-        url, {"action": "delete_selected", "_selected_action": ids}
-    )
+    confirm = admin_client.post(url, {"action": "delete_selected", "_selected_action": ids})
     assert confirm.status_code == 200
     assert b"protected" not in confirm.content.lower()
     done = admin_client.post(

@@ -99,9 +99,7 @@ def test_auto_disable_after_threshold_and_reenable_clears_it(
     page = admin_client.get(reverse("admin:webhooks_webhook_change", args=[webhook.pk]))
     assert "Disabled after 3 consecutive failed deliveries." in page.content.decode()
     # when the operator re-enables it
-    admin_client.post(
-        WEBHOOKS, {"action": "enable_webhooks", "_selected_action": [webhook.pk]}
-    )
+    admin_client.post(WEBHOOKS, {"action": "enable_webhooks", "_selected_action": [webhook.pk]})
     webhook.refresh_from_db()
     assert webhook.enabled and webhook.disabled_reason == "" and webhook.consecutive_failures == 0
 
@@ -117,9 +115,7 @@ def test_a_success_ends_the_failure_streak(webhook, httpserver, settings, captur
     assert webhook.enabled and webhook.consecutive_failures == 1
 
 
-def test_redeliver_single_and_bulk(
-    admin_client, webhook, httpserver, settings, capture_on_commit
-):
+def test_redeliver_single_and_bulk(admin_client, webhook, httpserver, settings, capture_on_commit):
     # given two failed deliveries
     settings.WEBHOOKS_RETRY_DELAYS_S = []
     httpserver.expect_ordered_request("/hook").respond_with_data("down", status=503)
@@ -147,9 +143,7 @@ def test_redeliver_single_and_bulk(
     assert len(httpserver.log) == 5
 
 
-def test_redeliver_failed_since(
-    admin_client, webhook, httpserver, settings, capture_on_commit
-):
+def test_redeliver_failed_since(admin_client, webhook, httpserver, settings, capture_on_commit):
     settings.WEBHOOKS_RETRY_DELAYS_S = []
     httpserver.expect_ordered_request("/hook").respond_with_data("down", status=500)
     httpserver.expect_ordered_request("/hook").respond_with_data("down", status=500)

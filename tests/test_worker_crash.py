@@ -11,10 +11,9 @@ from werkzeug import Response
 
 from tests.cluster_helpers import kill_cluster, start_cluster, stop_cluster, wait_for
 from tests.factories import WebhookFactory
-from tests.webhook_helpers import TRACK_PAYLOAD
-from webhooks.choices import DeliveryStatus, Trigger
+from tests.webhook_helpers import publish_track_unqueued
+from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery
-from webhooks.publish import publish
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +34,7 @@ def test_sigkill_mid_run_loses_nothing(httpserver):
     httpserver.expect_request("/hook").respond_with_handler(receive)
     webhook = WebhookFactory(url=httpserver.url_for("/hook"))
     with transaction.atomic():
-        message_ids = {
-            publish(
-                station=webhook.station,
-                event_type=Trigger.NEWTRACK,
-                payload=TRACK_PAYLOAD,
-                webhooks=[webhook],
-                queue_after_commit=False,
-            ).message_id
-            for _ in range(DELIVERIES)
-        }
+        message_ids = {publish_track_unqueued(webhook).message_id for _ in range(DELIVERIES)}
 
     # when the whole cluster is killed part-way
     cluster = start_cluster()

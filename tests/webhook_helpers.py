@@ -33,6 +33,18 @@ def publish_track(webhook, capture_on_commit) -> Delivery:
     return event.deliveries.get()
 
 
+def publish_track_unqueued(webhook):
+    """Publish without queueing, as if the after-commit queueing were lost: only the
+    engine's own due-time dispatch (poller, sweep, drain) can send it."""
+    return publish(
+        station=webhook.station,
+        event_type=Trigger.NEWTRACK,
+        payload=TRACK_PAYLOAD,
+        webhooks=[webhook],
+        queue_after_commit=False,
+    )
+
+
 def drain_until_settled(max_rounds: int = 10) -> None:
     """What the due-time poller does in a worker, with retry delays of 0 in the test."""
     for _ in range(max_rounds):
