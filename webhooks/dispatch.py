@@ -13,6 +13,7 @@ import time
 
 from django.conf import settings
 from django.db import close_old_connections
+from django_q.conf import Conf
 
 from webhooks import delivery, tasks
 
@@ -32,6 +33,15 @@ def _poll_forever() -> None:
             logger.exception("Due-delivery poll failed; trying again")
 
 
+_started = threading.Event()
+
+
 def start_due_delivery_poller(**_signal_kwargs) -> None:
-    """django-q2 `post_spawn` receiver: runs in each new worker process."""
+    """django-q2 `post_spawn` receiver: starts one poller in each worker process.
+
+    In `sync` mode (the test settings) django-q2 sends `post_spawn` for every task it runs
+    in-process; there is no worker process then, and no poller either."""
+    if Conf.SYNC or _started.is_set():
+        return
+    _started.set()
     threading.Thread(target=_poll_forever, name="due-delivery-poller", daemon=True).start()
