@@ -59,6 +59,9 @@ def test_admin_form_shows_a_clear_error(private_targets_refused, admin_client):
             "url": "http://127.0.0.1:8000/hook",
             "trigger": "station.studio.newtrack",
             "enabled": "on",
+            "delay_s": 0,
+            "throttle_s": 0,
+            "debounce_s": 0,
         },
     )
     assert response.status_code == 200

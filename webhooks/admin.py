@@ -76,6 +76,7 @@ class WebhookAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["station", "name", "url", "trigger", "models", "enabled"]}),
+        ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
         (
             "Signing and authentication",
             {

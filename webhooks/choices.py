@@ -16,3 +16,4 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+    SUPERSEDED = "superseded", "superseded (a newer message replaced it before sending)"

@@ -3,6 +3,7 @@
 from django import forms
 
 from stations.choices import PushModel
+from webhooks.choices import Trigger
 from webhooks.models import Webhook
 from webhooks.signing import secret_problem
 
@@ -36,7 +37,17 @@ class WebhookForm(forms.ModelForm):
 
     class Meta:
         model = Webhook
-        fields = ["station", "name", "url", "trigger", "models", "enabled"]
+        fields = [
+            "station",
+            "name",
+            "url",
+            "trigger",
+            "models",
+            "enabled",
+            "delay_s",
+            "throttle_s",
+            "debounce_s",
+        ]
 
     def clean_new_secret(self):
         secret = self.cleaned_data["new_secret"]
@@ -46,6 +57,11 @@ class WebhookForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        trigger = cleaned.get("trigger")
+        if cleaned.get("throttle_s") and trigger != Trigger.NEWTRACK:
+            self.add_error("throttle_s", "Throttling applies to now-playing webhooks only.")
+        if cleaned.get("debounce_s") and trigger != Trigger.PUSH:
+            self.add_error("debounce_s", "Debouncing applies to push webhooks only.")
         if cleaned.get("new_secret") and cleaned.get("remove_secret"):
             self.add_error("remove_secret", "Either set a new secret or remove it, not both.")
         if cleaned.get("new_key") and cleaned.get("remove_key"):

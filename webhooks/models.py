@@ -41,6 +41,23 @@ class Webhook(models.Model):
     key = models.CharField(
         max_length=200, blank=True, help_text="Sent as the api-key header when set."
     )
+    delay_s = models.PositiveIntegerField(
+        "delay (s)",
+        default=0,
+        help_text="Send every message this many seconds late "
+        "(now-playing metadata often runs ahead of the audio listeners hear).",
+    )
+    throttle_s = models.PositiveIntegerField(
+        "throttle (s)",
+        default=0,
+        help_text="Now-playing: at most one message every N seconds; the latest track wins.",
+    )
+    debounce_s = models.PositiveIntegerField(
+        "debounce (s)",
+        default=0,
+        help_text="Push: updates of the same object within N seconds go out as one update "
+        "(the latest job_id). Creates and deletes are never held back or merged.",
+    )
     disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
@@ -93,6 +110,9 @@ class Event(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    actor_api_key_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The API key that made the change, if any."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +140,15 @@ class Delivery(models.Model):
     auto_retry = models.BooleanField(
         default=True, help_text="Off for an operator's redelivery: one attempt, no retries."
     )
+    scheduled_at = models.DateTimeField(
+        help_text="When the first attempt was due: publish time plus delay, debounce or "
+        "throttle. Throttling and debouncing count from it."
+    )
+    coalesce_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Deliveries with the same key to a debouncing webhook merge while unsent.",
+    )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -140,6 +169,11 @@ class Delivery(models.Model):
             models.Index(fields=["status", "-created_at"], name="delivery_status_created_idx"),
             models.Index(fields=["station", "-created_at"], name="delivery_station_created_idx"),
             models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_created_idx"),
+            models.Index(
+                fields=["webhook", "coalesce_key"],
+                name="delivery_unsent_idx",
+                condition=Q(status=DeliveryStatus.PENDING, attempt_count=0),
+            ),
         ]
 
     def __str__(self) -> str:

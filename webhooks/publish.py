@@ -2,19 +2,29 @@
 
 In the caller's transaction it writes the Event (the outbox) and one Delivery per
 webhook; the work is queued only after commit, so a rolled-back change sends nothing and
-a committed one is never lost (the sweep finds it even if the queueing itself is lost).
+a committed one is never lost (the due-time poller and the sweep find it even if the
+queueing itself is lost).
+
+Each webhook's receiver-friendly options decide when its delivery is first due:
+- `delay_s`: every message goes out that much later;
+- `throttle_s` (now-playing): at most one message per window; an unsent message is
+  superseded by a newer one, which takes its slot (the latest track wins);
+- `debounce_s` (push): an update waits out the window, and a newer update of the same
+  object (same `coalesce_key`) supersedes it while unsent, keeping its slot.
 """
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from stations.actors import Actor, current_actor
 from stations.models import Station
-from webhooks.choices import Trigger
+from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.payloads import encode_body
 from webhooks.tasks import queue_deliveries
@@ -30,45 +40,109 @@ def push_webhooks_for(station: Station, model: str) -> list[Webhook]:
     return [w for w in webhooks_for(station, Trigger.PUSH) if w.watches(model)]
 
 
+def _supersede(delivery: Delivery | None, now: datetime) -> bool:
+    """Retire an unsent delivery in favour of a newer message; False if a worker has
+    claimed it meanwhile (it is going out as it is)."""
+    if delivery is None:
+        return False
+    return bool(
+        Delivery.objects.filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
+            pk=delivery.pk,
+            status=DeliveryStatus.PENDING,
+            attempt_count=0,
+        ).update(
+            status=DeliveryStatus.SUPERSEDED,
+            next_attempt_at=None,
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _first_due(webhook: Webhook, now: datetime, coalesce_key: str) -> datetime:
+    """When this webhook's delivery of a new message is first due (see module docstring)."""
+    due = now + timedelta(seconds=webhook.delay_s)
+    if webhook.throttle_s:
+        last = (
+            webhook.deliveries.exclude(status=DeliveryStatus.SUPERSEDED)
+            .order_by("-scheduled_at")
+            .first()
+        )
+        unsent = last if last and last.status == DeliveryStatus.PENDING else None
+        if unsent and unsent.attempt_count == 0 and _supersede(unsent, now):
+            return unsent.scheduled_at
+        if last:
+            return max(due, last.scheduled_at + timedelta(seconds=webhook.throttle_s))
+    elif webhook.debounce_s and coalesce_key:
+        unsent = (
+            webhook.deliveries.filter(
+                status=DeliveryStatus.PENDING, attempt_count=0, coalesce_key=coalesce_key
+            )
+            .order_by("-scheduled_at")
+            .first()
+        )
+        if _supersede(unsent, now):
+            return unsent.scheduled_at
+        return due + timedelta(seconds=webhook.debounce_s)
+    return due
+
+
 def publish(
     *,
     station: Station,
     event_type: Trigger,
     payload: dict[str, Any],
     webhooks: Iterable[Webhook],
-    actor_user=None,
+    actor: Actor | None = None,
     job_id: int | None = None,
     model_id: int | None = None,
+    coalesce_key: str = "",
     is_test: bool = False,
     queue_after_commit: bool = True,
 ) -> Event | None:
     """Write the event and its deliveries to `webhooks`; None when there is no webhook.
 
+    `actor` defaults to whoever the current context acts as (stations.actors).
+    `coalesce_key` names the object a push update is about, for debouncing webhooks.
+    Test events (`is_test`) are due at once, whatever the webhook's pacing options.
     With `queue_after_commit=False` the caller sends the deliveries itself (the admin's
     "send test event" does, to show the answer at once)."""
     webhooks = list(webhooks)
     if not webhooks:
         return None
+    actor = actor or current_actor()
     now = timezone.now()
-    event = Event.objects.create(
-        station=station,
-        type=event_type,
-        body=encode_body(payload),
-        job_id=job_id,
-        model_id=model_id,
-        is_test=is_test,
-        actor_user=actor_user,
-    )
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(
-            event=event,
-            webhook=webhook,
+    with transaction.atomic():
+        paced = [w.pk for w in webhooks if w.throttle_s or w.debounce_s]
+        if paced:  # one publisher at a time per paced webhook, so supersession is exact
+            list(Webhook.objects.select_for_update().filter(pk__in=paced).values_list("pk"))
+        event = Event.objects.create(
             station=station,
-            event_type=event_type,
-            next_attempt_at=now,
+            type=event_type,
+            body=encode_body(payload),
+            job_id=job_id,
+            model_id=model_id,
+            is_test=is_test,
+            actor_user_id=actor.user_id,
+            actor_api_key_id=actor.api_key_id,
         )
-        for webhook in webhooks
-    )
-    if queue_after_commit:
-        transaction.on_commit(partial(queue_deliveries, [d.pk for d in deliveries]))
+        deliveries = []
+        for webhook in webhooks:
+            due = now if is_test else _first_due(webhook, now, coalesce_key)
+            deliveries.append(
+                Delivery(
+                    event=event,
+                    webhook=webhook,
+                    station=station,
+                    event_type=event_type,
+                    scheduled_at=due,
+                    next_attempt_at=due,
+                    coalesce_key=coalesce_key if webhook.debounce_s else "",
+                )
+            )
+        Delivery.objects.bulk_create(deliveries)
+    due_now = [d.pk for d in deliveries if d.next_attempt_at <= now]
+    if queue_after_commit and due_now:
+        transaction.on_commit(partial(queue_deliveries, due_now))
     return event

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from stations.actors import Actor
 from stations.choices import EncoderStatus
 from webhooks import delivery, tasks
 from webhooks.choices import DeliveryStatus, Trigger
@@ -96,7 +97,7 @@ def webhook_send_test_event(*, webhook: Webhook, actor) -> Delivery:
             event_type=webhook.trigger,
             payload=sample_payload(webhook=webhook, actor=actor, now=timezone.now()),
             webhooks=[webhook],
-            actor_user=actor,
+            actor=Actor(user_id=actor.pk),
             is_test=True,
             queue_after_commit=False,
         )
