@@ -2,6 +2,7 @@
 and come back with the "Recover" action."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import ngettext
@@ -17,6 +18,7 @@ from stations.models import (
     Station,
     Stream,
 )
+from webhooks.push import change_batch
 
 
 @admin.register(Station)
@@ -66,6 +68,20 @@ class StationRecordAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.model.all_objects.get_queryset()
+
+    # Each admin request is one transaction whose changes go out as one push message per
+    # object (a form save that also changes links is one update, not several).
+    def changeform_view(self, *args, **kwargs):
+        with transaction.atomic(), change_batch():
+            return super().changeform_view(*args, **kwargs)
+
+    def changelist_view(self, *args, **kwargs):
+        with transaction.atomic(), change_batch():
+            return super().changelist_view(*args, **kwargs)
+
+    def delete_view(self, *args, **kwargs):
+        with transaction.atomic(), change_batch():
+            return super().delete_view(*args, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         """Autocomplete widgets offer only live objects to link to."""

@@ -1,6 +1,6 @@
 from django.db import models
 
-__all__ = ["EncoderStatus", "ItemStatus", "PushModel"]
+__all__ = ["EncoderStatus", "ItemStatus", "PushAction", "PushModel"]
 
 
 class ItemStatus(models.TextChoices):
@@ -24,3 +24,10 @@ class PushModel(models.TextChoices):
     PRESENTER = "presenter"
     CONTACT = "contact"
     CAMPAIGN = "campaign"
+
+
+class PushAction(models.TextChoices):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RECOVER = "recover"

@@ -5,16 +5,18 @@ softly: push receivers fetch an object after its `delete` message, so the row mu
 `objects` hides deleted rows; `all_objects` sees every row.
 """
 
+import copy
 import secrets
 import uuid
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from stations.choices import EncoderStatus, ItemStatus
+from stations.changes import announce_changes
+from stations.choices import EncoderStatus, ItemStatus, PushAction
 
 __all__ = [
     "Broadcast",
@@ -60,16 +62,24 @@ class Station(models.Model):
 
 
 class SoftDeleteQuerySet(models.QuerySet):
+    """Bulk soft delete and recover: one UPDATE, and one push message per row changed."""
+
+    def _mark(self, *, deleted: bool, action: PushAction) -> int:
+        with transaction.atomic(using=self.db):
+            rows = list(self.filter(deleted_at__isnull=deleted).values_list("pk", "station_id"))
+            now = timezone.now()
+            count = self.model.all_objects.filter(pk__in=[pk for pk, _ in rows]).update(
+                deleted_at=now if deleted else None, updated_at=now
+            )
+            announce_changes(self.model, rows, action)
+        return count
+
     def delete(self):
-        """Soft-delete every row in one UPDATE; returns the number of rows marked."""
-        return self.filter(deleted_at__isnull=True).update(
-            deleted_at=timezone.now(), updated_at=timezone.now()
-        )
+        """Soft-delete every live row; returns the number of rows marked."""
+        return self._mark(deleted=True, action=PushAction.DELETE)
 
     def recover(self) -> int:
-        return self.filter(deleted_at__isnull=False).update(
-            deleted_at=None, updated_at=timezone.now()
-        )
+        return self._mark(deleted=False, action=PushAction.RECOVER)
 
     def hard_delete(self):
         return super().delete()
@@ -99,6 +109,43 @@ class StationRecord(models.Model):
         abstract = True
         base_manager_name = "all_objects"
 
+    IGNORED_FOR_CHANGES = frozenset({"created_at", "updated_at"})
+
+    def save(self, *args, push_action: PushAction | None = None, **kwargs):
+        """Save and announce the change (create, or update if any value changed) in the
+        same transaction, so the push message exists exactly when the change does."""
+        action = push_action or (
+            PushAction.CREATE
+            if self._state.adding
+            else PushAction.UPDATE
+            if self._has_changes()
+            else None
+        )
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if action:
+                announce_changes(type(self), [(self.pk, self.station_id)], action)
+        self._stored = copy.deepcopy(
+            {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored = copy.deepcopy(dict(zip(field_names, values, strict=True)))
+        return instance
+
+    def _has_changes(self) -> bool:
+        """Whether saving would change any stored value (a no-op save sends nothing)."""
+        stored = getattr(self, "_stored", None)
+        if stored is None:
+            return True
+        return any(
+            getattr(self, name) != value
+            for name, value in stored.items()
+            if name not in self.IGNORED_FOR_CHANGES
+        )
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
@@ -107,13 +154,13 @@ class StationRecord(models.Model):
         """Soft delete: the row stays so receivers can still fetch it after `delete`."""
         if self.deleted_at is None:
             self.deleted_at = timezone.now()
-            self.save(update_fields=["deleted_at", "updated_at"])
+            self.save(update_fields=["deleted_at", "updated_at"], push_action=PushAction.DELETE)
         return 1, {self._meta.label: 1}
 
     def recover(self) -> None:
         if self.deleted_at is not None:
             self.deleted_at = None
-            self.save(update_fields=["deleted_at", "updated_at"])
+            self.save(update_fields=["deleted_at", "updated_at"], push_action=PushAction.RECOVER)
 
     def hard_delete(self):
         return super().delete()

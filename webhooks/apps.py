@@ -9,5 +9,7 @@ class WebhooksConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from webhooks.dispatch import start_due_delivery_poller
+        from webhooks.push import connect_receivers
 
         post_spawn.connect(start_due_delivery_poller, dispatch_uid="due-delivery-poller")
+        connect_receivers()

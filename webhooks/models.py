@@ -10,7 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import JSONField, Q
+from django.db.models import F, JSONField, Q
 
 from stations.choices import PushModel
 from stations.models import Station
@@ -18,7 +18,7 @@ from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.signing import generate_secret, mask_secret
 from webhooks.targets import validate_target_url
 
-__all__ = ["Delivery", "DeliveryAttempt", "Event", "Webhook"]
+__all__ = ["Delivery", "DeliveryAttempt", "Event", "JobCounter", "ResyncJob", "Webhook"]
 
 
 def new_message_id() -> str:
@@ -197,3 +197,58 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number}"
+
+
+class JobCounter(models.Model):
+    """The last push `job_id` handed out per station. Taking the next one locks the row
+    until commit, so job_ids are unique and increase in commit order."""
+
+    station = models.OneToOneField(
+        Station, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_job_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Station {self.station_id}: job {self.last_job_id}"
+
+
+class ResyncJob(models.Model):
+    """A Manual Resync of one push webhook: `create` messages for everything it watches,
+    with Items, Broadcasts and Campaigns limited to a `start` window."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="resyncs")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="Messages per model.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_resync_per_webhook",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_end__gt=F("window_start")), name="resync_window_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Resync {self.pk} of {self.webhook}"

@@ -14,6 +14,7 @@ Each webhook's receiver-friendly options decide when its delivery is first due:
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -29,7 +30,7 @@ from webhooks.models import Delivery, Event, Webhook
 from webhooks.payloads import encode_body
 from webhooks.tasks import queue_deliveries
 
-__all__ = ["publish", "push_webhooks_for", "webhooks_for"]
+__all__ = ["Draft", "publish", "publish_batch", "push_webhooks_for", "webhooks_for"]
 
 
 def webhooks_for(station: Station, trigger: Trigger) -> QuerySet[Webhook]:
@@ -88,6 +89,68 @@ def _first_due(webhook: Webhook, now: datetime, coalesce_key: str) -> datetime:
     return due
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One event to publish: what publish() takes, for publishing many at once."""
+
+    station_id: int
+    event_type: Trigger
+    payload: dict[str, Any]
+    webhooks: list[Webhook]
+    actor: Actor
+    job_id: int | None = None
+    model_id: int | None = None
+    coalesce_key: str = ""
+    is_test: bool = False
+
+
+def publish_batch(drafts: Iterable[Draft], *, queue_after_commit: bool = True) -> list[Event]:
+    """Write many events and their deliveries with two bulk inserts (plus the pacing
+    look-ups of webhooks that throttle or debounce). Drafts without webhooks are skipped.
+    Returns the events written, in order."""
+    drafts = [d for d in drafts if d.webhooks]
+    if not drafts:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        paced = {w.pk for d in drafts for w in d.webhooks if w.throttle_s or w.debounce_s}
+        if paced:  # one publisher at a time per paced webhook, so supersession is exact
+            list(Webhook.objects.select_for_update().filter(pk__in=paced).values_list("pk"))
+        events = Event.objects.bulk_create(
+            Event(
+                station_id=d.station_id,
+                type=d.event_type,
+                body=encode_body(d.payload),
+                job_id=d.job_id,
+                model_id=d.model_id,
+                is_test=d.is_test,
+                actor_user_id=d.actor.user_id,
+                actor_api_key_id=d.actor.api_key_id,
+            )
+            for d in drafts
+        )
+        deliveries = []
+        for draft, event in zip(drafts, events, strict=True):
+            for webhook in draft.webhooks:
+                due = now if draft.is_test else _first_due(webhook, now, draft.coalesce_key)
+                deliveries.append(
+                    Delivery(
+                        event=event,
+                        webhook=webhook,
+                        station_id=draft.station_id,
+                        event_type=draft.event_type,
+                        scheduled_at=due,
+                        next_attempt_at=due,
+                        coalesce_key=draft.coalesce_key if webhook.debounce_s else "",
+                    )
+                )
+        Delivery.objects.bulk_create(deliveries)
+    due_now = [d.pk for d in deliveries if d.next_attempt_at <= now]
+    if queue_after_commit and due_now:
+        transaction.on_commit(partial(queue_deliveries, due_now))
+    return events
+
+
 def publish(
     *,
     station: Station,
@@ -108,41 +171,16 @@ def publish(
     Test events (`is_test`) are due at once, whatever the webhook's pacing options.
     With `queue_after_commit=False` the caller sends the deliveries itself (the admin's
     "send test event" does, to show the answer at once)."""
-    webhooks = list(webhooks)
-    if not webhooks:
-        return None
-    actor = actor or current_actor()
-    now = timezone.now()
-    with transaction.atomic():
-        paced = [w.pk for w in webhooks if w.throttle_s or w.debounce_s]
-        if paced:  # one publisher at a time per paced webhook, so supersession is exact
-            list(Webhook.objects.select_for_update().filter(pk__in=paced).values_list("pk"))
-        event = Event.objects.create(
-            station=station,
-            type=event_type,
-            body=encode_body(payload),
-            job_id=job_id,
-            model_id=model_id,
-            is_test=is_test,
-            actor_user_id=actor.user_id,
-            actor_api_key_id=actor.api_key_id,
-        )
-        deliveries = []
-        for webhook in webhooks:
-            due = now if is_test else _first_due(webhook, now, coalesce_key)
-            deliveries.append(
-                Delivery(
-                    event=event,
-                    webhook=webhook,
-                    station=station,
-                    event_type=event_type,
-                    scheduled_at=due,
-                    next_attempt_at=due,
-                    coalesce_key=coalesce_key if webhook.debounce_s else "",
-                )
-            )
-        Delivery.objects.bulk_create(deliveries)
-    due_now = [d.pk for d in deliveries if d.next_attempt_at <= now]
-    if queue_after_commit and due_now:
-        transaction.on_commit(partial(queue_deliveries, due_now))
-    return event
+    draft = Draft(
+        station_id=station.pk,
+        event_type=event_type,
+        payload=payload,
+        webhooks=list(webhooks),
+        actor=actor or current_actor(),
+        job_id=job_id,
+        model_id=model_id,
+        coalesce_key=coalesce_key,
+        is_test=is_test,
+    )
+    events = publish_batch([draft], queue_after_commit=queue_after_commit)
+    return events[0] if events else None
