@@ -15,9 +15,10 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from webhooks import services
-from webhooks.choices import DeliveryStatus
-from webhooks.forms import RedeliverFailedSinceForm, WebhookForm
-from webhooks.models import Delivery, DeliveryAttempt, Webhook
+from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.forms import RedeliverFailedSinceForm, ResyncForm, WebhookForm
+from webhooks.models import Delivery, DeliveryAttempt, ResyncJob, Webhook
+from webhooks.resync import ResyncRefused, start_resync
 
 STATUS_COLOURS = {
     DeliveryStatus.DELIVERED: "#2e7d32",
@@ -105,7 +106,13 @@ class WebhookAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    actions = ["send_test_event", "rotate_secret", "enable_webhooks", "disable_webhooks"]
+    actions = [
+        "send_test_event",
+        "manual_resync",
+        "rotate_secret",
+        "enable_webhooks",
+        "disable_webhooks",
+    ]
 
     def get_queryset(self, request):
         return (
@@ -189,8 +196,52 @@ class WebhookAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.redeliver_failed_view),
                 name="webhooks_webhook_redeliver_failed",
             ),
+            path(
+                "resync/",
+                self.admin_site.admin_view(self.resync_view),
+                name="webhooks_webhook_resync",
+            ),
             *super().get_urls(),
         ]
+
+    @admin.action(description="Manual resync of selected push webhooks…")
+    def manual_resync(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(reverse("admin:webhooks_webhook_resync") + f"?ids={ids}")
+
+    def resync_view(self, request):
+        """The date-window form of Manual Resync; one job per selected push webhook."""
+        ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
+        webhooks = list(self.get_queryset(request).filter(pk__in=ids, trigger=Trigger.PUSH))
+        if not webhooks:
+            self.message_user(request, "Select at least one push webhook.", messages.ERROR)
+            return redirect("admin:webhooks_webhook_changelist")
+        today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        form = ResyncForm(
+            request.POST or None,
+            initial={"window_start": today, "window_end": today + timedelta(days=7)},
+        )
+        if request.method == "POST" and form.is_valid():
+            for webhook in webhooks:
+                try:
+                    start_resync(
+                        webhook=webhook,
+                        started_by=request.user,
+                        window_start=form.cleaned_data["window_start"],
+                        window_end=form.cleaned_data["window_end"],
+                    )
+                    self.message_user(request, f"Resync of {webhook.name} started.")
+                except ResyncRefused as refused:
+                    self.message_user(request, str(refused), messages.ERROR)
+            return redirect("admin:webhooks_resyncjob_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Manual resync",
+            "opts": self.model._meta,
+            "webhooks": webhooks,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/webhooks/webhook/resync.html", context)
 
     def redeliver_failed_view(self, request, pk):
         webhook = get_object_or_404(self.get_queryset(request), pk=pk)
@@ -406,3 +457,43 @@ class DeliveryAdmin(admin.ModelAdmin):
     def redeliver(self, request, queryset):
         count = services.deliveries_redeliver(deliveries=queryset)
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+
+@admin.register(ResyncJob)
+class ResyncJobAdmin(admin.ModelAdmin):
+    change_list_template = "admin/webhooks/resyncjob/change_list.html"
+    list_display = [
+        "id",
+        "webhook",
+        "started_by",
+        "window_start",
+        "window_end",
+        "status",
+        "progress",
+        "counts",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "webhook__station"]
+    list_select_related = ["webhook", "started_by"]
+    fields = [*list_display[1:], "total", "sent", "error", "started_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        if not obj.total:
+            return "0 / 0" if obj.status == ResyncJob.Status.DONE else "-"
+        return f"{obj.sent} / {obj.total} ({100 * obj.sent // obj.total} %)"
+
+    def changelist_view(self, request, extra_context=None):
+        """Refreshes itself every 2 s while a resync is queued or running."""
+        active = ResyncJob.objects.filter(
+            status__in=[ResyncJob.Status.QUEUED, ResyncJob.Status.RUNNING]
+        ).exists()
+        return super().changelist_view(request, {**(extra_context or {}), "auto_refresh": active})

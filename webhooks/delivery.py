@@ -26,6 +26,7 @@ from django.utils import timezone
 from requests_hardened import Config, HTTPSession
 from requests_hardened.ip_filter import InvalidIPAddress
 
+from webhooks import queueing
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt, Webhook
 from webhooks.policy import ErrorKind, Outcome, classify, next_step, parse_retry_after
@@ -41,7 +42,7 @@ __all__ = [
 
 logger = logging.getLogger("stationhooks.delivery")
 
-BATCH_SIZE = 100
+BATCH_SIZE = queueing.BATCH_SIZE
 RESPONSE_BODY_LOG_BYTES = 4096
 RESPONSE_READ_LIMIT_BYTES = 64 * 1024
 DRAIN_BUDGET_S = 30.0

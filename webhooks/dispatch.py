@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django_q.conf import Conf
 
-from webhooks import delivery, tasks
+from webhooks import delivery, queueing
 
 __all__ = ["start_due_delivery_poller"]
 
@@ -27,8 +27,8 @@ def _poll_forever() -> None:
         time.sleep(settings.WEBHOOKS_DISPATCH_POLL_S)
         try:
             close_old_connections()
-            if delivery.has_due_deliveries() and tasks.queued_task_count() < settings.Q_WORKERS:
-                tasks.queue_drain()
+            if delivery.has_due_deliveries() and queueing.queued_task_count() < settings.Q_WORKERS:
+                queueing.queue_drain()
         except Exception:
             logger.exception("Due-delivery poll failed; trying again")
 

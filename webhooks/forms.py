@@ -7,7 +7,7 @@ from webhooks.choices import Trigger
 from webhooks.models import Webhook
 from webhooks.signing import secret_problem
 
-__all__ = ["RedeliverFailedSinceForm", "WebhookForm"]
+__all__ = ["RedeliverFailedSinceForm", "ResyncForm", "WebhookForm"]
 
 
 class WebhookForm(forms.ModelForm):
@@ -88,3 +88,17 @@ class RedeliverFailedSinceForm(forms.Form):
         help_text="Every delivery that failed and was created at or after this time "
         "(UTC, YYYY-MM-DD HH:MM) goes out again.",
     )
+
+
+class ResyncForm(forms.Form):
+    window_start = forms.DateTimeField(
+        help_text="Broadcasts, Items and Campaigns starting at or after this time (UTC)…"
+    )
+    window_end = forms.DateTimeField(help_text="…and before this time (UTC) are sent.")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("window_start"), cleaned.get("window_end")
+        if start and end and end <= start:
+            self.add_error("window_end", "The window must end after it starts.")
+        return cleaned

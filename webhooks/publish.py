@@ -28,7 +28,7 @@ from stations.models import Station
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.payloads import encode_body
-from webhooks.tasks import queue_deliveries
+from webhooks.queueing import queue_deliveries
 
 __all__ = ["Draft", "publish", "publish_batch", "push_webhooks_for", "webhooks_for"]
 

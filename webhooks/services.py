@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from stations.actors import Actor
 from stations.choices import EncoderStatus
-from webhooks import delivery, tasks
+from webhooks import delivery, queueing
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Webhook
 from webhooks.payloads import (
@@ -152,7 +152,7 @@ def _reset_for_redelivery(deliveries: QuerySet[Delivery]) -> int:
 def deliveries_redeliver(*, deliveries: QuerySet[Delivery]) -> int:
     ids = list(deliveries.exclude(status=DeliveryStatus.PENDING).values_list("pk", flat=True))
     count = _reset_for_redelivery(Delivery.objects.filter(pk__in=ids))
-    transaction.on_commit(lambda: tasks.queue_deliveries(ids))
+    transaction.on_commit(lambda: queueing.queue_deliveries(ids))
     return count
 
 
@@ -163,5 +163,5 @@ def webhook_redeliver_failed_since(*, webhook: Webhook, since: datetime) -> int:
         webhook.deliveries.filter(status=DeliveryStatus.FAILED, created_at__gte=since)
     )
     if count:
-        transaction.on_commit(tasks.queue_drain)
+        transaction.on_commit(queueing.queue_drain)
     return count
