@@ -6,8 +6,9 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import IntegerField, OuterRef, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,9 +17,11 @@ from django.utils.html import format_html, format_html_join
 
 from webhooks import services
 from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.dashboard import bar_chart
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm, WebhookForm
-from webhooks.models import Delivery, DeliveryAttempt, ResyncJob, Webhook
+from webhooks.models import Delivery, DeliveryAttempt, DeliveryStat, ResyncJob, Webhook
 from webhooks.resync import ResyncRefused, start_resync
+from webhooks.stats import hourly_outcomes
 
 STATUS_COLOURS = {
     DeliveryStatus.DELIVERED: "#2e7d32",
@@ -34,13 +37,15 @@ def _status_badge(status: str | None) -> str:
     return format_html('<b style="color:{}">{}</b>', STATUS_COLOURS.get(status, "inherit"), status)
 
 
-def _deliveries_last_24h(status: DeliveryStatus) -> Subquery:
-    since = timezone.now() - timedelta(hours=24)
+def _stat_last_24h(outcome: str) -> Subquery:
+    """Sum of one outcome over the webhook's hourly stats of the last 24 h."""
     return Subquery(
-        Delivery.objects.filter(webhook=OuterRef("pk"), status=status, created_at__gte=since)
+        DeliveryStat.objects.filter(
+            webhook=OuterRef("pk"), hour__gte=timezone.now() - timedelta(hours=24)
+        )
         .order_by()
         .values("webhook")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum(outcome))
         .values("n"),
         output_field=IntegerField(),
     )
@@ -71,6 +76,7 @@ class WebhookAdmin(admin.ModelAdmin):
         "disabled_at",
         "consecutive_failures",
         "success_rate_24h",
+        "last_24h_chart",
         "recent_deliveries",
         "created_at",
         "updated_at",
@@ -99,6 +105,7 @@ class WebhookAdmin(admin.ModelAdmin):
                     "disabled_at",
                     "consecutive_failures",
                     "success_rate_24h",
+                    "last_24h_chart",
                     "recent_deliveries",
                     "created_at",
                     "updated_at",
@@ -124,8 +131,8 @@ class WebhookAdmin(admin.ModelAdmin):
                     .order_by("-created_at")
                     .values("status")[:1]
                 ),
-                delivered_24h=_deliveries_last_24h(DeliveryStatus.DELIVERED),
-                failed_24h=_deliveries_last_24h(DeliveryStatus.FAILED),
+                delivered_24h=_stat_last_24h("delivered"),
+                failed_24h=_stat_last_24h("failed"),
             )
         )
 
@@ -147,6 +154,11 @@ class WebhookAdmin(admin.ModelAdmin):
     @admin.display(description="key")
     def masked_key(self, obj):
         return obj.masked_key or "(none)"
+
+    @admin.display(description="last 24 h")
+    def last_24h_chart(self, obj):
+        bars = bar_chart(hourly_outcomes(now=timezone.now(), webhook=obj), width=240, height=40)
+        return render_to_string("admin/webhooks/webhook/sparkline.html", {"bars": bars})
 
     @admin.display(description="recent deliveries")
     def recent_deliveries(self, obj):
@@ -195,6 +207,11 @@ class WebhookAdmin(admin.ModelAdmin):
                 "<int:pk>/redeliver-failed/",
                 self.admin_site.admin_view(self.redeliver_failed_view),
                 name="webhooks_webhook_redeliver_failed",
+            ),
+            path(
+                "<int:pk>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name="webhooks_webhook_send_test",
             ),
             path(
                 "resync/",
@@ -273,15 +290,26 @@ class WebhookAdmin(admin.ModelAdmin):
     @admin.action(description="Send a test event to selected webhooks")
     def send_test_event(self, request, queryset):
         for webhook in queryset.select_related("station"):
-            sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
-            attempt = sent.attempts.last()
-            answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
-            self.message_user(
-                request,
-                f"Test event to {webhook.name}: {answer} in {attempt.duration_ms} ms "
-                f"({sent.status}).",
-                messages.SUCCESS if sent.status == DeliveryStatus.DELIVERED else messages.ERROR,
-            )
+            self._send_test_event(request, webhook)
+
+    def _send_test_event(self, request, webhook):
+        """Send now and show the receiver's answer (status, time, start of the body)."""
+        sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
+        attempt = sent.attempts.last()
+        answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
+        body = attempt.response_body[:200]
+        self.message_user(
+            request,
+            f"Test event to {webhook.name}: {answer} in {attempt.duration_ms} ms "
+            f"({sent.status})." + (f" Response: {body}" if body else ""),
+            messages.SUCCESS if sent.status == DeliveryStatus.DELIVERED else messages.ERROR,
+        )
+
+    def send_test_view(self, request, pk):
+        webhook = get_object_or_404(self.get_queryset(request), pk=pk)
+        if request.method == "POST" and self.has_change_permission(request, webhook):
+            self._send_test_event(request, webhook)
+        return redirect("admin:webhooks_webhook_change", pk)
 
     @admin.action(description="Rotate the secret of selected webhooks")
     def rotate_secret(self, request, queryset):
@@ -456,7 +484,16 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Redeliver selected deliveries")
     def redeliver(self, request, queryset):
         count = services.deliveries_redeliver(deliveries=queryset)
-        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+        log = reverse("admin:webhooks_delivery_changelist") + "?status__exact=pending"
+        self.message_user(
+            request,
+            format_html(
+                '{} deliveries queued again. <a href="{}">Follow the ones still pending</a>.',
+                count,
+                log,
+            ),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ResyncJob)

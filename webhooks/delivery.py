@@ -31,6 +31,7 @@ from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt, Webhook
 from webhooks.policy import ErrorKind, Outcome, classify, next_step, parse_retry_after
 from webhooks.signing import build_request_headers, mask_secret
+from webhooks.stats import count_outcomes
 
 __all__ = [
     "BATCH_SIZE",
@@ -256,7 +257,7 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
     webhooks' failure streaks (auto-disable) from the batch's outcomes."""
     now = timezone.now()
     attempts: list[DeliveryAttempt] = []
-    delivered, failed = Counter(), Counter()
+    delivered, failed, retried = Counter(), Counter(), Counter()
     gone: set[int] = set()
     for delivery in deliveries:
         delivery.lease_expires_at, delivery.updated_at = None, now
@@ -302,10 +303,11 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
             delivery.next_attempt_at = now + timedelta(seconds=step.retry_in_s)
         else:
             delivery.next_attempt_at, delivery.finished_at = None, now
-        if step.status == DeliveryStatus.DELIVERED:
-            delivered[delivery.webhook_id] += 1
-        elif step.status == DeliveryStatus.FAILED:
-            failed[delivery.webhook_id] += 1
+        {
+            DeliveryStatus.DELIVERED: delivered,
+            DeliveryStatus.FAILED: failed,
+            DeliveryStatus.PENDING: retried,
+        }[step.status][delivery.webhook_id] += 1
         if step.disable_webhook:
             gone.add(delivery.webhook_id)
     with transaction.atomic():
@@ -324,6 +326,13 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
             ],
         )
         _update_failure_streaks(delivered, failed, gone, now)
+        count_outcomes(
+            station_of={d.webhook_id: d.station_id for d in deliveries},
+            delivered=delivered,
+            failed=failed,
+            retried=retried,
+            now=now,
+        )
 
 
 def _update_failure_streaks(

@@ -18,7 +18,15 @@ from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.signing import generate_secret, mask_secret
 from webhooks.targets import validate_target_url
 
-__all__ = ["Delivery", "DeliveryAttempt", "Event", "JobCounter", "ResyncJob", "Webhook"]
+__all__ = [
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStat",
+    "Event",
+    "JobCounter",
+    "ResyncJob",
+    "Webhook",
+]
 
 
 def new_message_id() -> str:
@@ -259,3 +267,25 @@ class ResyncJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class DeliveryStat(models.Model):
+    """Hourly outcome counts per webhook, kept by the engine as it records attempts, so the
+    dashboard and the webhook pages never scan the delivery log (and survive its pruning).
+    `retried` counts attempts that failed and were scheduled again."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="stats")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    delivered = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    retried = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "hour"], name="one_stat_per_webhook_hour")
+        ]
+        indexes = [models.Index(fields=["station", "hour"], name="stat_station_hour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.webhook_id} @ {self.hour:%Y-%m-%d %H}:00"

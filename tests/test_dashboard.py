@@ -1,0 +1,104 @@
+"""The dashboard and the webhook page read hourly outcome stats the engine keeps."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import StationFactory, WebhookFactory
+from tests.webhook_helpers import drain_until_settled, publish_track
+from webhooks.dashboard import bar_chart
+from webhooks.models import DeliveryStat, ResyncJob
+from webhooks.resync import start_resync
+from webhooks.stats import hourly_outcomes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bar_chart_stacks_outcomes_scaled_to_the_busiest_hour():
+    hour = datetime(2026, 1, 26, 14, tzinfo=UTC)
+    hourly = [
+        {"hour": hour, "delivered": 6, "failed": 2, "retried": 0},
+        {"hour": hour, "delivered": 0, "failed": 0, "retried": 0},
+        {"hour": hour, "delivered": 2, "failed": 0, "retried": 2},
+    ]
+    bars = bar_chart(hourly, width=300, height=100)
+    assert [(b.x, b.height, b.colour) for b in bars] == [
+        (10.0, 75.0, "#2e7d32"),
+        (10.0, 25.0, "#c62828"),
+        (210.0, 25.0, "#2e7d32"),
+        (210.0, 25.0, "#e0a800"),
+    ]
+    assert bars[1].y == 0.0 and bars[0].y == 25.0  # stacked from the baseline up
+    assert bars[0].title == "14:00 UTC: 6 delivered"
+
+
+def test_engine_counts_outcomes_per_webhook_and_hour(httpserver, settings, capture_on_commit):
+    settings.WEBHOOKS_RETRY_DELAYS_S = [0]
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    httpserver.expect_ordered_request("/hook").respond_with_data("ok")
+    httpserver.expect_ordered_request("/hook").respond_with_data("down", status=503)
+    httpserver.expect_ordered_request("/hook").respond_with_data("down", status=503)
+    publish_track(webhook, capture_on_commit)
+    publish_track(webhook, capture_on_commit)
+    drain_until_settled()
+    stat = DeliveryStat.objects.get()
+    assert (stat.delivered, stat.failed, stat.retried) == (1, 1, 1)
+    hourly = hourly_outcomes(now=timezone.now(), webhook=webhook)
+    assert len(hourly) == 24
+    assert hourly[-1] | {"hour": None} == {
+        "hour": None,
+        "delivered": 1,
+        "failed": 1,
+        "retried": 1,
+    }
+
+
+def test_dashboard_shows_each_station(
+    admin_client, admin_user, httpserver, settings, capture_on_commit, django_assert_max_num_queries
+):
+    # given a station with a failing, a disabled and a healthy webhook and a running resync
+    settings.WEBHOOKS_RETRY_DELAYS_S = []
+    station = StationFactory(name="Example FM")
+    failing = WebhookFactory(station=station, name="Website", url=httpserver.url_for("/hook"))
+    WebhookFactory(station=station, name="Old widget", enabled=False, disabled_reason="Gone away.")
+    push = WebhookFactory(station=station, name="Scheduler", trigger="push")
+    httpserver.expect_request("/hook").respond_with_data("nope", status=500)
+    publish_track(failing, capture_on_commit)
+    start_resync(
+        webhook=push,
+        started_by=admin_user,
+        window_start=timezone.now(),
+        window_end=timezone.now() + timedelta(days=1),
+    )
+    StationFactory(name="Quiet Radio")
+    # when
+    with django_assert_max_num_queries(15):
+        page = admin_client.get(reverse("dashboard"))
+    # then
+    html = page.content.decode()
+    assert "Example FM" in html and "Quiet Radio" in html
+    assert "Website</a>:" in html and "HTTP 500" in html
+    assert "Old widget</a>: Gone away." in html
+    assert "Scheduler</a>: queued, 0 / 0" in html
+    assert "failed 1" in html and html.count("<rect") == 1
+    assert ResyncJob.objects.count() == 1
+
+
+def test_admin_index_links_the_dashboard(admin_client):
+    assert reverse("dashboard") in admin_client.get(reverse("admin:index")).content.decode()
+
+
+def test_webhook_page_chart_and_send_test_button(admin_client, httpserver, capture_on_commit):
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook").respond_with_data("thanks, got it")
+    publish_track(webhook, capture_on_commit)
+    page = admin_client.get(reverse("admin:webhooks_webhook_change", args=[webhook.pk]))
+    assert 'aria-label="Outcomes per hour, last 24 hours"' in page.content.decode()
+    response = admin_client.post(
+        reverse("admin:webhooks_webhook_send_test", args=[webhook.pk]), follow=True
+    )
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("HTTP 200" in m and "Response: thanks, got it" in m for m in shown)

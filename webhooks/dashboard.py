@@ -1,0 +1,90 @@
+"""What the operators' dashboard shows, read with a handful of indexed queries however
+large the delivery log grows: outcome charts come from the hourly DeliveryStat rollup."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
+
+from stations.models import Station
+from webhooks.models import Delivery, ResyncJob, Webhook
+from webhooks.stats import hourly_outcomes, outcome_totals
+
+__all__ = ["Bar", "bar_chart", "station_panels"]
+
+OUTCOME_COLOURS = {"delivered": "#2e7d32", "failed": "#c62828", "retried": "#e0a800"}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One stacked segment of the 24 h chart, in SVG user units."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+    title: str
+
+
+def bar_chart(hourly: list[dict], *, width: float, height: float) -> list[Bar]:
+    """Stacked bars (delivered, failed, retried) per hour, scaled to the busiest hour
+    (pure: the template only draws the rectangles)."""
+    slot = width / max(len(hourly), 1)
+    peak = max((h["delivered"] + h["failed"] + h["retried"] for h in hourly), default=0) or 1
+    bars = []
+    for n, hour in enumerate(hourly):
+        top = height
+        for outcome, colour in OUTCOME_COLOURS.items():
+            count = hour[outcome]
+            if not count:
+                continue
+            size = height * count / peak
+            top -= size
+            bars.append(
+                Bar(
+                    x=n * slot + slot * 0.1,
+                    y=top,
+                    width=slot * 0.8,
+                    height=size,
+                    colour=colour,
+                    title=f"{hour['hour']:%H}:00 UTC: {count} {outcome}",
+                )
+            )
+    return bars
+
+
+def station_panels(*, now: datetime) -> list[dict]:
+    """Per station: the 24 h chart and totals, failing and disabled webhooks, and resyncs
+    in progress."""
+    last_error = Subquery(
+        Delivery.objects.filter(webhook=OuterRef("pk"))
+        .exclude(last_error="")
+        .order_by("-created_at")
+        .values("last_error")[:1]
+    )
+    failing = list(
+        Webhook.objects.filter(enabled=True, consecutive_failures__gt=0).annotate(
+            last_error=last_error
+        )
+    )
+    disabled = list(Webhook.objects.filter(enabled=False))
+    resyncs = list(
+        ResyncJob.objects.filter(
+            status__in=[ResyncJob.Status.QUEUED, ResyncJob.Status.RUNNING]
+        ).select_related("webhook")
+    )
+    panels = []
+    for station in Station.objects.all():
+        hourly = hourly_outcomes(now=now, station=station)
+        panels.append(
+            {
+                "station": station,
+                "bars": bar_chart(hourly, width=480, height=120),
+                "totals": outcome_totals(now=now, station=station),
+                "failing": [w for w in failing if w.station_id == station.pk],
+                "disabled": [w for w in disabled if w.station_id == station.pk],
+                "resyncs": [j for j in resyncs if j.webhook.station_id == station.pk],
+            }
+        )
+    return panels
