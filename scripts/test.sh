@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
+scripts/ensure_chromium.sh
 exec .venv/bin/pytest "$@"

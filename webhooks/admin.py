@@ -502,18 +502,16 @@ class ResyncJobAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "webhook",
-        "started_by",
-        "window_start",
-        "window_end",
         "status",
         "progress",
-        "counts",
-        "created_at",
+        "window_start",
+        "window_end",
+        "started_by",
         "finished_at",
     ]
     list_filter = ["status", "webhook__station"]
     list_select_related = ["webhook", "started_by"]
-    fields = [*list_display[1:], "total", "sent", "error", "started_at"]
+    fields = [*list_display[1:], "counts", "total", "sent", "error", "created_at", "started_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -1,0 +1,120 @@
+"""The main operator flows in a real browser, against a live server and a real receiver."""
+
+import json
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.factories import ContactFactory, StationFactory, WebhookFactory
+from webhooks.models import Delivery, ResyncJob, Webhook
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "operator-pass-123"
+
+
+@pytest.fixture
+def operator(django_user_model):
+    return django_user_model.objects.create_superuser("operator", "op@example.com", PASSWORD)
+
+
+def _click_and_load(browser, element) -> None:
+    """Click, and wait until the browser has left the current page for the next one."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(page))
+
+
+def _log_in(browser, live_server, screenshot):
+    browser.get(f"{live_server.url}/admin/")
+    browser.find_element(By.ID, "id_username").send_keys("operator")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    screenshot("01-login")
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
+    assert "Site administration" in browser.page_source
+
+
+def _messages(browser) -> str:
+    return " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, "ul.messagelist li"))
+
+
+def _run_action(browser, action: str, pk: int) -> None:
+    browser.find_element(By.CSS_SELECTOR, f"input.action-select[value='{pk}']").click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value(action)
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "button[name=index]"))
+
+
+def test_create_webhook_send_test_event_and_inspect_the_log(
+    browser, live_server, operator, httpserver, screenshot
+):
+    # given
+    station = StationFactory(name="Radio Example")
+    httpserver.expect_request("/hook").respond_with_data("thanks", status=200)
+    _log_in(browser, live_server, screenshot)
+    # when the operator adds a webhook
+    browser.get(f"{live_server.url}/admin/webhooks/webhook/add/")
+    Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
+    browser.find_element(By.ID, "id_name").send_keys("Website widget")
+    browser.find_element(By.ID, "id_url").send_keys(httpserver.url_for("/hook"))
+    Select(browser.find_element(By.ID, "id_trigger")).select_by_value("station.studio.newtrack")
+    browser.find_element(By.ID, "id_new_key").send_keys("widget-key-0001")
+    screenshot("02-add-webhook")
+    _click_and_load(browser, browser.find_element(By.NAME, "_continue"))
+    webhook = Webhook.objects.get(name="Website widget")
+    assert webhook.secret in _messages(browser)  # shown once
+    # and sends a test event from its page
+    _click_and_load(browser, browser.find_element(By.ID, "send-test-event"))
+    shown = _messages(browser)
+    assert "HTTP 200" in shown and "Response: thanks" in shown
+    screenshot("03-test-event")
+    # then the receiver got it, signed
+    request, _ = httpserver.log[0]
+    assert request.headers["api-key"] == "widget-key-0001"
+    assert json.loads(request.get_data())["event"] == "station.studio.newtrack"
+    # and the delivery log shows it with its attempt
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "a[href*=webhook__id__exact]"))
+    delivery = Delivery.objects.get()
+    _click_and_load(browser, browser.find_element(By.LINK_TEXT, str(delivery.pk)))
+    page = browser.page_source
+    assert delivery.event.message_id in page and "thanks" in page and "delivered" in page
+    screenshot("04-delivery-detail")
+
+
+def test_manual_resync_with_a_date_window(browser, live_server, operator, httpserver, screenshot):
+    # given a push webhook and station data
+    station = StationFactory(name="Radio Example")
+    ContactFactory.create_batch(3, station=station)
+    httpserver.expect_request("/push").respond_with_data("ok")
+    webhook = WebhookFactory(
+        station=station, name="Scheduler", trigger="push", url=httpserver.url_for("/push")
+    )
+    _log_in(browser, live_server, screenshot)
+    # when the operator starts a resync with a window
+    browser.get(f"{live_server.url}/admin/webhooks/webhook/")
+    _run_action(browser, "manual_resync", webhook.pk)
+    start = browser.find_element(By.ID, "id_window_start")
+    start.clear()
+    start.send_keys("2026-02-02 00:00:00")
+    end = browser.find_element(By.ID, "id_window_end")
+    end.clear()
+    end.send_keys("2026-02-09 00:00:00")
+    screenshot("05-resync-form")
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
+    # then the job list shows it finished, and the receiver got the messages
+    assert "Resync of Scheduler started." in _messages(browser)
+    assert "3 / 3 (100 %)" in browser.page_source
+    screenshot("06-resync-done")
+    job = ResyncJob.objects.get()
+    assert job.status == ResyncJob.Status.DONE and job.started_by.username == "operator"
+    received = [json.loads(request.get_data()) for request, _ in httpserver.log]
+    assert len(received) == 3 and {m["resync"] for m in received} == {True}
+
+
+def test_dashboard(browser, live_server, operator, screenshot):
+    StationFactory(name="Radio Example")
+    _log_in(browser, live_server, screenshot)
+    _click_and_load(browser, browser.find_element(By.LINK_TEXT, "Dashboard"))
+    assert "Deliveries, last 24 h" in browser.page_source
+    screenshot("07-dashboard")
