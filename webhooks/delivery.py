@@ -100,6 +100,7 @@ class Request:
     message_id: str
     secret: str
     key: str
+    previous_secret: str = ""
 
 
 @dataclass
@@ -151,6 +152,7 @@ def send_request(request: Request) -> AttemptResult:
         secret=request.secret,
         key=request.key,
         user_agent=_user_agent(),
+        previous_secret=request.previous_secret,
     )
     logged_headers = {**headers, "api-key": mask_secret(request.key)} if request.key else headers
     result = AttemptResult(request.delivery_id, started_at, request_headers=logged_headers)
@@ -223,6 +225,7 @@ def send_deliveries(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) ->
         return 0
     deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("event", "webhook"))
     sendable = [d for d in deliveries if d.webhook.enabled]
+    now = timezone.now()
     results = _send_all(
         [
             Request(
@@ -232,6 +235,7 @@ def send_deliveries(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) ->
                 message_id=d.event.message_id,
                 secret=d.webhook.secret,
                 key=d.webhook.key,
+                previous_secret=d.webhook.signing_previous_secret(now),
             )
             for d in sendable
         ]

@@ -15,6 +15,7 @@ from django.db.models import F, JSONField, Q
 from stations.choices import PushModel
 from stations.models import Station
 from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.encryption import EncryptedTextField
 from webhooks.signing import generate_secret, mask_secret
 from webhooks.targets import validate_target_url
 
@@ -39,16 +40,20 @@ class Webhook(models.Model):
     url = models.URLField(max_length=2000, verbose_name="URL")
     trigger = models.CharField(max_length=40, choices=Trigger.choices)
     enabled = models.BooleanField(default=True)
-    secret = models.CharField(
-        max_length=200,
+    secret = EncryptedTextField(
         blank=True,
         default=generate_secret,
         help_text="Signs each request (X-Webhook-Signature and webhook-signature). "
-        "Leave empty to send unsigned requests.",
+        "Leave empty to send unsigned requests. Encrypted at rest.",
     )
-    key = models.CharField(
-        max_length=200, blank=True, help_text="Sent as the api-key header when set."
+    previous_secret = EncryptedTextField(
+        blank=True,
+        editable=False,
+        help_text="The secret before the last rotation; webhook-signature carries a "
+        "signature with it too until previous_secret_expires_at.",
     )
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    key = EncryptedTextField(blank=True, help_text="Sent as the api-key header when set.")
     delay_s = models.PositiveIntegerField(
         "delay (s)",
         default=0,
@@ -84,6 +89,11 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def signing_previous_secret(self, now) -> str:
+        """The pre-rotation secret while its grace period lasts, else ""."""
+        expires = self.previous_secret_expires_at
+        return self.previous_secret if expires and now < expires else ""
 
     def watches(self, model: str) -> bool:
         return self.trigger == Trigger.PUSH and (not self.models or model in self.models)

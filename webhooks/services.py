@@ -2,8 +2,9 @@
 logic so it has one home and one set of tests."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -108,9 +109,17 @@ def webhook_send_test_event(*, webhook: Webhook, actor) -> Delivery:
 
 
 def webhook_rotate_secret(*, webhook: Webhook) -> str:
-    """Replace the secret; returns the new one (shown to the operator once)."""
+    """Replace the secret; returns the new one (shown to the operator once). The old one
+    keeps signing alongside for WEBHOOKS_SECRET_GRACE_S, so receivers can switch."""
+    if webhook.secret:
+        webhook.previous_secret = webhook.secret
+        webhook.previous_secret_expires_at = timezone.now() + timedelta(
+            seconds=settings.WEBHOOKS_SECRET_GRACE_S
+        )
     webhook.secret = generate_secret()
-    webhook.save(update_fields=["secret", "updated_at"])
+    webhook.save(
+        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+    )
     logger.info("Rotated the secret of webhook %s", webhook.pk)
     return webhook.secret
 

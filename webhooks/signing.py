@@ -81,10 +81,21 @@ def standard_webhooks_signature(message_id: str, timestamp: int, body: bytes, se
 
 
 def build_request_headers(
-    *, body: bytes, message_id: str, timestamp: int, secret: str, key: str, user_agent: str
+    *,
+    body: bytes,
+    message_id: str,
+    timestamp: int,
+    secret: str,
+    key: str,
+    user_agent: str,
+    previous_secret: str = "",
 ) -> dict[str, str]:
     """Every header of one attempt. Only `webhook-timestamp` and the Standard Webhooks
-    signature change between attempts; the body and `webhook-id` never do."""
+    signature change between attempts; the body and `webhook-id` never do.
+
+    During a secret rotation's grace period `previous_secret` is given: webhook-signature
+    then carries a signature with each secret (space-separated, as Standard Webhooks
+    allows), so receivers still holding the old one keep verifying."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": user_agent,
@@ -95,7 +106,9 @@ def build_request_headers(
         headers["api-key"] = key
     if secret:
         headers["X-Webhook-Signature"] = xtra_signature(body, secret)
-        headers["webhook-signature"] = standard_webhooks_signature(
-            message_id, timestamp, body, secret
+        headers["webhook-signature"] = " ".join(
+            standard_webhooks_signature(message_id, timestamp, body, each)
+            for each in (secret, previous_secret)
+            if each
         )
     return headers
