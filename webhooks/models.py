@@ -137,6 +137,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["job_id"], name="event_job_id_idx"),
             models.Index(fields=["model_id"], name="event_model_id_idx"),
+            models.Index(fields=["created_at"], name="event_created_idx"),
         ]
 
     def __str__(self) -> str:

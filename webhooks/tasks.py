@@ -1,8 +1,8 @@
 """django-q2 entry points, kept thin: they call the delivery engine and the resync job."""
 
-from webhooks import delivery, resync
+from webhooks import delivery, resync, retention
 
-__all__ = ["drain_due_deliveries", "run_resync", "send_deliveries"]
+__all__ = ["drain_due_deliveries", "prune_delivery_log", "run_resync", "send_deliveries"]
 
 
 def send_deliveries(delivery_ids: list[int]) -> int:
@@ -15,3 +15,7 @@ def drain_due_deliveries() -> int:
 
 def run_resync(job_id: int) -> None:
     resync.run_resync(job_id)
+
+
+def prune_delivery_log() -> int:
+    return retention.prune_delivery_log()

@@ -1,0 +1,41 @@
+"""Retention: the delivery log is pruned in small batches, oldest first.
+
+Events older than WEBHOOKS_RETENTION_DAYS go with their deliveries and attempts, unless a
+delivery is still pending. Each batch is its own short transaction, so pruning never holds
+long locks. The dashboard's hourly stats are a separate rollup and keep their numbers.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from webhooks.choices import DeliveryStatus
+from webhooks.models import Delivery, DeliveryAttempt, Event
+
+__all__ = ["prune_delivery_log"]
+
+BATCH_SIZE = 1000
+MAX_BATCHES_PER_RUN = 500
+
+
+def prune_delivery_log(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Delete expired events with their deliveries and attempts; returns events deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_RETENTION_DAYS)
+    expired = (
+        Event.objects.filter(created_at__lt=cutoff)
+        .exclude(deliveries__status=DeliveryStatus.PENDING)
+        .order_by("pk")
+    )
+    deleted = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        ids = list(expired.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        with transaction.atomic():
+            DeliveryAttempt.objects.filter(delivery__event_id__in=ids).delete()
+            Delivery.objects.filter(event_id__in=ids).delete()
+            Event.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    return deleted
