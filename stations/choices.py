@@ -1,6 +1,6 @@
 from django.db import models
 
-__all__ = ["EncoderStatus", "ItemStatus", "PushModel"]
+__all__ = ["CheckSource", "EncoderStatus", "ItemStatus", "PushModel"]
 
 
 class ItemStatus(models.TextChoices):
@@ -24,3 +24,10 @@ class PushModel(models.TextChoices):
     PRESENTER = "presenter"
     CONTACT = "contact"
     CAMPAIGN = "campaign"
+
+
+class CheckSource(models.TextChoices):
+    """Who found a stream up or down: the hub's own monitor, or an inbound status report."""
+
+    MONITOR = "monitor"
+    EXTERNAL = "external"
