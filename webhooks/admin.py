@@ -16,8 +16,8 @@ from django.utils.html import format_html, format_html_join
 
 from webhooks import services
 from webhooks.choices import DeliveryStatus
-from webhooks.forms import RedeliverFailedSinceForm, WebhookForm
-from webhooks.models import Delivery, DeliveryAttempt, Webhook
+from webhooks.forms import AlertPolicyForm, RedeliverFailedSinceForm, WebhookForm
+from webhooks.models import AlertPolicy, AlertState, Delivery, DeliveryAttempt, Webhook
 
 STATUS_COLOURS = {
     DeliveryStatus.DELIVERED: "#2e7d32",
@@ -406,3 +406,53 @@ class DeliveryAdmin(admin.ModelAdmin):
     def redeliver(self, request, queryset):
         count = services.deliveries_redeliver(deliveries=queryset)
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+
+class AlertStateInline(admin.TabularInline):
+    """The outages the policy is tracking right now (read-only)."""
+
+    model = AlertState
+    extra = 0
+    can_delete = False
+    verbose_name = "current outage"
+    verbose_name_plural = "current outages"
+    fields = ["stream", "down_since", "down_sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertPolicy)
+class AlertPolicyAdmin(admin.ModelAdmin):
+    form = AlertPolicyForm
+    list_display = [
+        "name",
+        "station",
+        "condition",
+        "grace_minutes",
+        "notify_recovery",
+        "enabled",
+        "covered_streams",
+        "contact_names",
+    ]
+    list_editable = ["enabled"]
+    list_filter = ["station", "condition", "enabled"]
+    list_select_related = ["station"]
+    search_fields = ["name"]
+    filter_horizontal = ["streams", "contacts"]
+    inlines = [AlertStateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("streams", "contacts")
+
+    @admin.display(description="streams")
+    def covered_streams(self, obj):
+        return ", ".join(s.name for s in obj.streams.all()) or "all streams"
+
+    @admin.display(description="contacts")
+    def contact_names(self, obj):
+        return ", ".join(w.name for w in obj.contacts.all()) or "-"
