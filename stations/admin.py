@@ -1,10 +1,18 @@
 """Admin for station data. Deleting here is soft; deleted rows stay visible under a filter
-and come back with the "Recover" action."""
+and come back with the "Recover" action. Streams show their monitoring state and uptime;
+stream checks are a read-only log."""
+
+from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Avg, FloatField, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from stations.models import (
@@ -17,6 +25,7 @@ from stations.models import (
     Program,
     Station,
     Stream,
+    StreamCheck,
 )
 from webhooks.push import change_batch
 
@@ -173,9 +182,171 @@ class EncoderAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "created_at", "updated_at"]
 
 
+RECENT_CHECKS_SHOWN = 20
+STATE_COLOURS = {"up": "#2e7d32", "down": "#c62828", "silent": "#c62828"}
+
+
+def _uptime_since(hours: int) -> Subquery:
+    """Share of the stream's checks in the last `hours` that found it up (None: no check),
+    as one correlated aggregate per row of the list."""
+    since = timezone.now() - timedelta(hours=hours)
+    return Subquery(
+        StreamCheck.objects.filter(stream=OuterRef("pk"), checked_at__gte=since)
+        .order_by()
+        .values("stream")
+        .annotate(up=Avg(Cast("is_up", IntegerField())))
+        .values("up"),
+        output_field=FloatField(),
+    )
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.1f} %"
+
+
+def _state_label(is_up: bool | None, is_silent: bool | None) -> str:
+    if is_up is None:
+        return "not checked"
+    if is_up:
+        return "up"
+    return "silent" if is_silent else "down"
+
+
+def _state_badge(label: str) -> str:
+    return format_html('<b style="color:{}">{}</b>', STATE_COLOURS.get(label, "#777"), label)
+
+
 @admin.register(Stream)
 class StreamAdmin(admin.ModelAdmin):
-    list_display = ["name", "station", "listening_url", "silence_detection"]
-    list_filter = ["station", "silence_detection"]
+    list_display = [
+        "name",
+        "station",
+        "state",
+        "state_changed_at",
+        "last_checked_at",
+        "uptime_24h",
+        "uptime_7d",
+        "monitored",
+        "silence_detection",
+    ]
+    list_filter = ["station", "monitored", "is_up", "silence_detection"]
+    list_select_related = ["station"]
     search_fields = ["name", "listening_url"]
-    readonly_fields = ["uuid", "created_at", "updated_at"]
+    readonly_fields = [
+        "uuid",
+        "state",
+        "state_changed_at",
+        "last_checked_at",
+        "last_check_reason",
+        "uptime_24h",
+        "uptime_7d",
+        "recent_checks",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["station", "name", "listening_url", "uuid", "monitored"]}),
+        (
+            "Silence detection",
+            {"fields": ["silence_detection", "silence_threshold_dbfs", "silence_min_duration_s"]},
+        ),
+        (
+            "Monitoring",
+            {
+                "fields": [
+                    "state",
+                    "state_changed_at",
+                    "last_checked_at",
+                    "last_check_reason",
+                    "uptime_24h",
+                    "uptime_7d",
+                    "recent_checks",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(uptime_24h_share=_uptime_since(24), uptime_7d_share=_uptime_since(24 * 7))
+        )
+
+    @admin.display(description="state", ordering="is_up")
+    def state(self, obj):
+        return _state_badge(_state_label(obj.is_up, obj.is_silent))
+
+    @admin.display(description="uptime 24 h", ordering="uptime_24h_share")
+    def uptime_24h(self, obj):
+        return _percent(obj.uptime_24h_share)
+
+    @admin.display(description="uptime 7 d", ordering="uptime_7d_share")
+    def uptime_7d(self, obj):
+        return _percent(obj.uptime_7d_share)
+
+    @admin.display(description="recent checks")
+    def recent_checks(self, obj):
+        recent = obj.checks.order_by("-checked_at")[:RECENT_CHECKS_SHOWN]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    check.checked_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    _state_badge(_state_label(check.is_up, check.silence)),
+                    check.source,
+                    "-" if check.latency_ms is None else f"{check.latency_ms} ms",
+                    check.reason,
+                )
+                for check in recent
+            ),
+        )
+        if not rows:
+            return "No checks yet."
+        all_checks = reverse("admin:stations_streamcheck_changelist")
+        return format_html(
+            "<table><tr><th>checked</th><th>state</th><th>source</th><th>latency</th>"
+            '<th>reason</th></tr>{}</table><p><a href="{}?{}">All checks</a></p>',
+            rows,
+            all_checks,
+            urlencode({"stream__id__exact": obj.pk}),
+        )
+
+
+@admin.register(StreamCheck)
+class StreamCheckAdmin(admin.ModelAdmin):
+    """The check log, read-only. Large (a row per stream per minute), so no full count."""
+
+    list_display = ["checked_at", "stream", "station", "state", "latency", "source", "reason"]
+    list_filter = ["stream__station", "stream", "source", "is_up"]
+    list_select_related = ["stream__station"]
+    search_fields = ["reason"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ["-checked_at"]
+    fields = ["stream", "checked_at", "is_up", "silence", "latency_ms", "source", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="station")
+    def station(self, obj):
+        return obj.stream.station
+
+    @admin.display(description="state", ordering="is_up")
+    def state(self, obj):
+        return _state_badge(_state_label(obj.is_up, obj.silence))
+
+    @admin.display(description="latency", ordering="latency_ms")
+    def latency(self, obj):
+        return "-" if obj.latency_ms is None else f"{obj.latency_ms} ms"

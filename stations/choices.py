@@ -1,6 +1,6 @@
 from django.db import models
 
-__all__ = ["EncoderStatus", "ItemStatus", "PushAction", "PushModel"]
+__all__ = ["CheckSource", "EncoderStatus", "ItemStatus", "PushAction", "PushModel"]
 
 
 class ItemStatus(models.TextChoices):
@@ -31,3 +31,10 @@ class PushAction(models.TextChoices):
     UPDATE = "update"
     DELETE = "delete"
     RECOVER = "recover"
+
+
+class CheckSource(models.TextChoices):
+    """Who found a stream up or down: the hub's own monitor, or an inbound status report."""
+
+    MONITOR = "monitor"
+    EXTERNAL = "external"

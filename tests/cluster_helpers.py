@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -19,7 +20,9 @@ def start_cluster(**extra_env: str) -> subprocess.Popen:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "SECRET_KEY": "crash-test",
+        # the same keys as this process, or the cluster cannot decrypt webhook secrets
+        "SECRET_KEY": settings.SECRET_KEY,
+        "STATIONHOOKS_ENCRYPTION_KEYS": ",".join(settings.STATIONHOOKS_ENCRYPTION_KEYS),
         "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1",
         "WEBHOOKS_REQUEST_TIMEOUT_S": "2",
         "WEBHOOKS_CONNECT_TIMEOUT_S": "1",

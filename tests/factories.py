@@ -100,3 +100,39 @@ class WebhookFactory(factory.django.DjangoModelFactory):
     trigger = "station.studio.newtrack"
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     key = "receiver-api-key-123"
+
+
+class StreamCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.StreamCheck
+
+    stream = factory.SubFactory(StreamFactory)
+    checked_at = factory.LazyFunction(lambda: datetime.now(UTC))
+    is_up = True
+    reason = "HTTP 200 OK (audio/mpeg)"
+    latency_ms = 42
+    source = "monitor"
+
+
+class AlertPolicyFactory(factory.django.DjangoModelFactory):
+    """`streams=[...]` and `contacts=[...]` set the many-to-many fields."""
+
+    class Meta:
+        model = "webhooks.AlertPolicy"
+        skip_postgeneration_save = True
+
+    station = factory.SubFactory(StationFactory)
+    name = factory.Sequence(lambda n: f"Policy {n}")
+    condition = "any"
+    grace_minutes = 0
+    notify_recovery = True
+
+    @factory.post_generation
+    def streams(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.streams.set(extracted)
+
+    @factory.post_generation
+    def contacts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.contacts.set(extracted)

@@ -18,8 +18,16 @@ from django.utils.html import format_html, format_html_join
 from webhooks import services
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.dashboard import bar_chart
-from webhooks.forms import RedeliverFailedSinceForm, ResyncForm, WebhookForm
-from webhooks.models import Delivery, DeliveryAttempt, DeliveryStat, ResyncJob, Webhook
+from webhooks.forms import AlertPolicyForm, RedeliverFailedSinceForm, ResyncForm, WebhookForm
+from webhooks.models import (
+    AlertPolicy,
+    AlertState,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStat,
+    ResyncJob,
+    Webhook,
+)
 from webhooks.resync import ResyncRefused, start_resync
 from webhooks.stats import hourly_outcomes
 
@@ -532,3 +540,53 @@ class ResyncJobAdmin(admin.ModelAdmin):
             status__in=[ResyncJob.Status.QUEUED, ResyncJob.Status.RUNNING]
         ).exists()
         return super().changelist_view(request, {**(extra_context or {}), "auto_refresh": active})
+
+
+class AlertStateInline(admin.TabularInline):
+    """The outages the policy is tracking right now (read-only)."""
+
+    model = AlertState
+    extra = 0
+    can_delete = False
+    verbose_name = "current outage"
+    verbose_name_plural = "current outages"
+    fields = ["stream", "down_since", "down_sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertPolicy)
+class AlertPolicyAdmin(admin.ModelAdmin):
+    form = AlertPolicyForm
+    list_display = [
+        "name",
+        "station",
+        "condition",
+        "grace_minutes",
+        "notify_recovery",
+        "enabled",
+        "covered_streams",
+        "contact_names",
+    ]
+    list_editable = ["enabled"]
+    list_filter = ["station", "condition", "enabled"]
+    list_select_related = ["station"]
+    search_fields = ["name"]
+    filter_horizontal = ["streams", "contacts"]
+    inlines = [AlertStateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("streams", "contacts")
+
+    @admin.display(description="streams")
+    def covered_streams(self, obj):
+        return ", ".join(s.name for s in obj.streams.all()) or "all streams"
+
+    @admin.display(description="contacts")
+    def contact_names(self, obj):
+        return ", ".join(w.name for w in obj.contacts.all()) or "-"

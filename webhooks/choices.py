@@ -1,6 +1,6 @@
 from django.db import models
 
-__all__ = ["DeliveryStatus", "Trigger"]
+__all__ = ["AlertCondition", "AlertType", "DeliveryStatus", "Trigger"]
 
 
 class Trigger(models.TextChoices):
@@ -17,3 +17,17 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered"
     FAILED = "failed"
     SUPERSEDED = "superseded", "superseded (a newer message replaced it before sending)"
+
+
+class AlertCondition(models.TextChoices):
+    """When an alert policy fires (Radio Mast's two conditions)."""
+
+    ANY = "any", "Any stream is down (one alert per stream)"
+    ALL = "all", "All streams are down (one alert, no stream)"
+
+
+class AlertType(models.TextChoices):
+    """`event.type` of a stream alert."""
+
+    DOWN = "down"
+    UP = "up"

@@ -4,10 +4,10 @@ from django import forms
 
 from stations.choices import PushModel
 from webhooks.choices import Trigger
-from webhooks.models import Webhook
+from webhooks.models import AlertPolicy, Webhook
 from webhooks.signing import secret_problem
 
-__all__ = ["RedeliverFailedSinceForm", "ResyncForm", "WebhookForm"]
+__all__ = ["AlertPolicyForm", "RedeliverFailedSinceForm", "ResyncForm", "WebhookForm"]
 
 
 class WebhookForm(forms.ModelForm):
@@ -101,4 +101,54 @@ class ResyncForm(forms.Form):
         start, end = cleaned.get("window_start"), cleaned.get("window_end")
         if start and end and end <= start:
             self.add_error("window_end", "The window must end after it starts.")
+        return cleaned
+
+
+class AlertPolicyForm(forms.ModelForm):
+    """Streams and contacts must belong to the policy's station; contacts must be stream
+    alert webhooks. An existing policy's choices are narrowed to its station."""
+
+    class Meta:
+        model = AlertPolicy
+        fields = [
+            "station",
+            "name",
+            "enabled",
+            "condition",
+            "streams",
+            "grace_minutes",
+            "notify_recovery",
+            "contacts",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        station_id = self.instance.station_id if self.instance.pk else None
+        if station_id:
+            self.fields["streams"].queryset = self.fields["streams"].queryset.filter(
+                station_id=station_id
+            )
+            self.fields["contacts"].queryset = self.fields["contacts"].queryset.filter(
+                station_id=station_id
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        station = cleaned.get("station")
+        if station is None:
+            return cleaned
+        foreign_streams = [s.name for s in cleaned.get("streams", []) if s.station_id != station.pk]
+        if foreign_streams:
+            self.add_error(
+                "streams", f"Not streams of {station}: {', '.join(sorted(foreign_streams))}."
+            )
+        foreign = [w.name for w in cleaned.get("contacts", []) if w.station_id != station.pk]
+        if foreign:
+            self.add_error("contacts", f"Not webhooks of {station}: {', '.join(sorted(foreign))}.")
+        wrong = [w.name for w in cleaned.get("contacts", []) if w.trigger != Trigger.STREAM_ALERT]
+        if wrong:
+            self.add_error(
+                "contacts",
+                f"Not stream alert webhooks: {', '.join(sorted(wrong))}.",
+            )
         return cleaned

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
+    "alert_stream",
     "encode_body",
     "encoder_statuschange_event",
     "iso_timestamp",
@@ -102,6 +103,17 @@ def encoder_statuschange_event(
     }
 
 
+def alert_stream(
+    *, stream_id: str, name: str, listening_url: str, silence: bool | None
+) -> dict[str, Any]:
+    """`event.stream` of an alert. `silence` is None when silence detection is off for
+    the stream, and the key is then left out, as Radio Mast does."""
+    subject: dict[str, Any] = {"id": stream_id, "name": name, "listening_url": listening_url}
+    if silence is not None:
+        subject["silence"] = silence
+    return subject
+
+
 def stream_alert(
     *,
     timestamp: datetime,
@@ -110,8 +122,8 @@ def stream_alert(
     station_name: str,
     stream: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """`stream` is `{id, name, listening_url[, silence]}` — `silence` only when silence
-    detection is on for that stream — or None when a policy fires for all streams."""
+    """`stream` is `alert_stream(...)`, or None when a policy fires for all streams.
+    `timestamp` becomes whole UNIX seconds."""
     subject = f"{stream['name']} is" if stream else "All streams are"
     return {
         "timestamp": int(timestamp.timestamp()),

@@ -15,6 +15,7 @@ from webhooks import delivery, queueing
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Webhook
 from webhooks.payloads import (
+    alert_stream,
     encoder_statuschange_event,
     newtrack_event,
     push_message,
@@ -79,11 +80,12 @@ def sample_payload(*, webhook: Webhook, actor, now: datetime) -> dict:
         event_type="down",
         station_id=str(station.uuid),
         station_name=station.name,
-        stream={
-            "id": str(stream.uuid),
-            "name": stream.name,
-            "listening_url": stream.listening_url,
-        }
+        stream=alert_stream(
+            stream_id=str(stream.uuid),
+            name=stream.name,
+            listening_url=stream.listening_url,
+            silence=False if stream.silence_detection else None,
+        )
         if stream
         else None,
     )

@@ -1,0 +1,138 @@
+"""Stream alert bodies match Radio Mast's webhook (seed 002) key for key."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from stations import monitor
+from stations.choices import CheckSource
+from tests.factories import AlertPolicyFactory, StationFactory, StreamFactory, WebhookFactory
+from webhooks.alerts import alert_payload
+from webhooks.choices import AlertType, Trigger
+from webhooks.models import Event
+from webhooks.payloads import alert_stream, encode_body, stream_alert
+
+pytestmark = pytest.mark.django_db
+
+SEED_EXAMPLE = """
+{
+    "timestamp": 1579728021,
+    "summary": "Example FM Alert: Stream 1 is down",
+    "event": {
+        "type": "down",
+        "stream": {
+          "id": "6ffd5f90-64dd-421d-b48a-349eee8ca535",
+          "name": "Stream 1",
+          "listening_url": "http://yourstreamexample.com/mount",
+          "silence": true
+        },
+        "station": {
+          "id": "fd75e020-9569-4e9a-af3f-a8e1ea9c87d3",
+          "name": "Example FM"
+        }
+    }
+}
+"""
+SEED_TIME = datetime.fromtimestamp(1579728021, UTC)
+
+
+@pytest.fixture
+def seed_station():
+    return StationFactory(name="Example FM", uuid=uuid.UUID("fd75e020-9569-4e9a-af3f-a8e1ea9c87d3"))
+
+
+@pytest.fixture
+def seed_stream(seed_station):
+    return StreamFactory(
+        station=seed_station,
+        name="Stream 1",
+        uuid=uuid.UUID("6ffd5f90-64dd-421d-b48a-349eee8ca535"),
+        listening_url="http://yourstreamexample.com/mount",
+        silence_detection=True,
+        is_up=False,
+        is_silent=True,
+    )
+
+
+def test_the_seed_example_key_for_key(seed_stream):
+    policy = AlertPolicyFactory(station=seed_stream.station)
+    payload = alert_payload(
+        policy=policy, stream=seed_stream, alert_type=AlertType.DOWN, now=SEED_TIME
+    )
+    seed = json.loads(SEED_EXAMPLE)
+    assert payload == seed
+    # the same keys in the same order, at every level, and the same types
+    assert json.dumps(payload) == json.dumps(seed)
+    assert isinstance(payload["timestamp"], int)
+
+
+def test_the_published_body_is_the_seed_example(seed_stream):
+    # given: a policy with a contact, and the monitor finding the stream silent
+    contact = WebhookFactory(station=seed_stream.station, trigger=Trigger.STREAM_ALERT)
+    AlertPolicyFactory(station=seed_stream.station, contacts=[contact])
+    seed_stream.is_up = None
+    seed_stream.save()
+    # when
+    monitor.record_check(
+        stream_id=seed_stream.pk,
+        result=monitor.CheckResult(is_up=True, reason="Silence", silence=True),
+        source=CheckSource.MONITOR,
+        checked_at=SEED_TIME,
+    )
+    # then
+    event = Event.objects.get()
+    assert event.type == Trigger.STREAM_ALERT
+    assert event.body == encode_body(json.loads(SEED_EXAMPLE))
+
+
+def test_silence_key_only_when_silence_detection_is_on(seed_stream):
+    policy = AlertPolicyFactory(station=seed_stream.station)
+    seed_stream.silence_detection = False
+    payload = alert_payload(
+        policy=policy, stream=seed_stream, alert_type=AlertType.DOWN, now=SEED_TIME
+    )
+    assert payload["event"]["stream"] == {
+        "id": "6ffd5f90-64dd-421d-b48a-349eee8ca535",
+        "name": "Stream 1",
+        "listening_url": "http://yourstreamexample.com/mount",
+    }
+
+
+def test_recovery_of_a_stream_with_silence_detection_says_silence_false(seed_stream):
+    policy = AlertPolicyFactory(station=seed_stream.station)
+    seed_stream.is_up, seed_stream.is_silent = True, False
+    payload = alert_payload(
+        policy=policy, stream=seed_stream, alert_type=AlertType.UP, now=SEED_TIME
+    )
+    assert payload["summary"] == "Example FM Alert: Stream 1 is up"
+    assert payload["event"]["type"] == "up" and payload["event"]["stream"]["silence"] is False
+
+
+def test_condition_all_sends_stream_null(seed_station):
+    policy = AlertPolicyFactory(station=seed_station, condition="all")
+    payload = alert_payload(policy=policy, stream=None, alert_type=AlertType.DOWN, now=SEED_TIME)
+    assert payload == {
+        "timestamp": 1579728021,
+        "summary": "Example FM Alert: All streams are down",
+        "event": {
+            "type": "down",
+            "stream": None,
+            "station": {"id": "fd75e020-9569-4e9a-af3f-a8e1ea9c87d3", "name": "Example FM"},
+        },
+    }
+    assert '"stream":null' in encode_body(payload)
+
+
+def test_builders_are_pure():
+    stream = alert_stream(stream_id="s", name="Stream 1", listening_url="http://x/", silence=None)
+    payload = stream_alert(
+        timestamp=datetime(2026, 1, 26, 14, 30, 59, 999_000, tzinfo=UTC),
+        event_type="down",
+        station_id="st",
+        station_name="Radio X",
+        stream=stream,
+    )
+    assert payload["timestamp"] == 1769437859
+    assert "silence" not in payload["event"]["stream"]
