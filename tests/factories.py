@@ -100,3 +100,22 @@ class WebhookFactory(factory.django.DjangoModelFactory):
     trigger = "station.studio.newtrack"
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     key = "receiver-api-key-123"
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A saved key; the full key, shown once in real life, is kept on `raw_key`."""
+
+    class Meta:
+        model = models.ApiKey
+
+    station = factory.SubFactory(StationFactory)
+    name = factory.Sequence(lambda n: f"Playout {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from stations.api_keys import api_key_issue
+
+        api_key = model_class(*args, **kwargs)
+        api_key.raw_key = api_key_issue(api_key)
+        api_key.save()
+        return api_key
