@@ -19,6 +19,7 @@ from stations.models import (
     Program,
     Station,
     Stream,
+    TrackPlay,
 )
 
 
@@ -166,6 +167,23 @@ class StreamAdmin(admin.ModelAdmin):
     list_filter = ["station", "silence_detection"]
     search_fields = ["name", "listening_url"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
+
+
+@admin.register(TrackPlay)
+class TrackPlayAdmin(admin.ModelAdmin):
+    """The play log, as reported by playout software; read-only."""
+
+    list_display = ["played_at", "artist", "title", "album", "duration", "station", "source"]
+    list_filter = ["station", "source"]
+    list_select_related = ["station"]
+    search_fields = ["title", "artist", "album", "=public_id", "=external_id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ApiKey)

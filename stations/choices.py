@@ -1,6 +1,6 @@
 from django.db import models
 
-__all__ = ["EncoderStatus", "ItemStatus", "PushModel"]
+__all__ = ["EncoderStatus", "ItemStatus", "PushModel", "TrackSource"]
 
 
 class ItemStatus(models.TextChoices):
@@ -24,3 +24,10 @@ class PushModel(models.TextChoices):
     PRESENTER = "presenter"
     CONTACT = "contact"
     CAMPAIGN = "campaign"
+
+
+class TrackSource(models.TextChoices):
+    """How a track play reached the hub."""
+
+    API = "api", "REST API (/api/v1/studio/tracks/)"
+    ICECAST = "icecast", "Icecast metadata update (/admin/metadata)"

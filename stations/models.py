@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from stations.choices import EncoderStatus, ItemStatus
+from stations.choices import EncoderStatus, ItemStatus, TrackSource
 
 __all__ = [
     "ApiKey",
@@ -27,6 +27,7 @@ __all__ = [
     "Program",
     "Station",
     "Stream",
+    "TrackPlay",
 ]
 
 
@@ -40,6 +41,11 @@ def new_station_public_id() -> str:
 
 def new_encoder_public_id() -> str:
     return _public_id("enc")
+
+
+def new_track_play_public_id() -> str:
+    """64 random bits: plays pile up by the million, unlike stations and encoders."""
+    return f"med_{secrets.token_hex(8)}"
 
 
 class Station(models.Model):
@@ -292,6 +298,33 @@ class Stream(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TrackPlay(models.Model):
+    """A track that started playing at the station, as a playout system reported it.
+
+    `public_id` is the `track.id` (`med_...`) of the `station.studio.newtrack` event."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="track_plays")
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_track_play_public_id, editable=False
+    )
+    title = models.CharField(max_length=300)
+    artist = models.CharField(max_length=300, blank=True)
+    album = models.CharField(max_length=300, blank=True)
+    duration = models.PositiveIntegerField(default=0, help_text="Seconds; 0 when unknown.")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The playout system's own id for the track."
+    )
+    source = models.CharField(max_length=16, choices=TrackSource.choices)
+    played_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-played_at"]
+        indexes = [models.Index(fields=["station", "-played_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.artist} - {self.title}" if self.artist else self.title
 
 
 class ApiKey(models.Model):

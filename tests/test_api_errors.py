@@ -79,6 +79,8 @@ def test_malformed_bodies_are_4xx_json(api_client, body, content_type, status):
         ("put", PROGRAMS),
         ("delete", PROGRAMS),
         ("get", "/api/v1/programs/1/recover/"),
+        ("get", "/api/v1/studio/tracks/"),
+        ("put", "/api/v1/studio/tracks/"),
     ],
 )
 def test_wrong_methods_are_405(api_client, api_key, method, path):

@@ -16,6 +16,8 @@ def test_schema_is_openapi_3_with_every_endpoint(client):
     for model in ("programs", "broadcasts", "items", "presenters", "contacts", "campaigns"):
         assert {f"/api/v1/{model}/", f"/api/v1/{model}/{{id}}/"} <= paths
         assert f"/api/v1/{model}/{{id}}/recover/" in paths
+    assert "/api/v1/studio/tracks/" in paths
+    assert "/api/v1/encoders/{encoder_id}/status/" in paths
     assert set(schema["components"]["securitySchemes"]) == {"ApiKeyHeader", "BearerKey"}
     assert schema["components"]["securitySchemes"]["ApiKeyHeader"]["name"] == "api-key"
 

@@ -1,4 +1,4 @@
-"""Serializers for the six push models (RadioManager v2 field names).
+"""Serializers for the six push models (RadioManager v2 field names) and the inbound hooks.
 
 Related ids (program, broadcast, campaign, presenters, contacts) must name live objects
 of the key's station; anything else is a 400 on that field. The one exception keeps
@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 from rest_framework import serializers
 
 from stations.api import MAX_ID
+from stations.choices import EncoderStatus
 from stations.models import (
     Broadcast,
     Campaign,
@@ -20,15 +21,20 @@ from stations.models import (
     Item,
     Presenter,
     Program,
+    TrackPlay,
 )
 
 __all__ = [
     "BroadcastSerializer",
     "CampaignSerializer",
     "ContactSerializer",
+    "EncoderStatusReportSerializer",
+    "EncoderStatusSerializer",
     "ItemSerializer",
     "PresenterSerializer",
     "ProgramSerializer",
+    "TrackPlaySerializer",
+    "TrackReportSerializer",
 ]
 
 MAX_INT32 = 2**31 - 1
@@ -242,3 +248,48 @@ class ItemSerializer(StationRecordSerializer):
                 {"duration": "start + duration is past the last supported date."}
             ) from None
         return attrs
+
+
+class TrackReportSerializer(serializers.Serializer):
+    """What a playout system reports when a track starts."""
+
+    title = serializers.CharField(max_length=300)
+    artist = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    album = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    duration = serializers.IntegerField(
+        min_value=0, max_value=MAX_INT32, required=False, default=0, help_text="Seconds."
+    )
+    external_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The playout system's own id for the track.",
+    )
+
+
+class TrackPlaySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True, help_text="`med_...`")
+
+    class Meta:
+        model = TrackPlay
+        fields = ["id", "title", "artist", "album", "duration", "external_id", "played_at"]
+        read_only_fields = fields
+
+
+class EncoderStatusReportSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=EncoderStatus.choices)
+
+
+class EncoderStatusSerializer(serializers.Serializer):
+    """The answer to a status report (an EncoderStatusReport)."""
+
+    id = serializers.CharField(source="encoder.public_id", help_text="`enc_...`")
+    name = serializers.CharField(source="encoder.name")
+    status = serializers.ChoiceField(source="encoder.status", choices=EncoderStatus.choices)
+    previous_status = serializers.ChoiceField(
+        choices=EncoderStatus.choices, help_text="The status before this report."
+    )
+    changed = serializers.BooleanField(
+        help_text="False when the report repeated the status: then no event was raised."
+    )

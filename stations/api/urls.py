@@ -1,8 +1,10 @@
-"""/api/v1/: the six push models."""
+"""/api/v1/: the six push models (router) and the inbound hooks."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from stations.api import views
+from stations.api.inbound_views import EncoderStatusView, TrackPlayView
 
 app_name = "api"
 
@@ -19,4 +21,8 @@ router.register("presenters", views.PresenterViewSet, basename="presenter")
 router.register("contacts", views.ContactViewSet, basename="contact")
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("studio/tracks/", TrackPlayView.as_view(), name="studio-tracks"),
+    path("encoders/<str:encoder_id>/status/", EncoderStatusView.as_view(), name="encoder-status"),
+    *router.urls,
+]
