@@ -5,6 +5,7 @@ import json
 
 import pytest
 import requests
+from requests.auth import HTTPBasicAuth
 from rest_framework.test import APIClient
 
 from stations.models import Program
@@ -168,6 +169,24 @@ def test_the_rate_is_counted_per_key(settings, api_client, api_key):
         api_client.get(PROGRAMS)
     assert api_client.get(PROGRAMS).status_code == 429
     assert other.get(PROGRAMS).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_icecast_updates_are_throttled_per_key_too(settings, live_server):
+    settings.API_THROTTLE_RATE = "1/min"
+    key = ApiKeyFactory()
+
+    def update():
+        return requests.get(
+            f"{live_server.url}/admin/metadata?mode=updinfo&song=A%20-%20B",
+            auth=HTTPBasicAuth("source", key.raw_key),
+            timeout=10,
+        )
+
+    assert update().status_code == 200
+    throttled = update()
+    assert throttled.status_code == 429 and "Retry-After" in throttled.headers
+    assert "<return>0</return>" in throttled.text
 
 
 def test_error_bodies_are_json_objects_with_detail(api_client):

@@ -18,6 +18,7 @@ def test_schema_is_openapi_3_with_every_endpoint(client):
         assert f"/api/v1/{model}/{{id}}/recover/" in paths
     assert "/api/v1/studio/tracks/" in paths
     assert "/api/v1/encoders/{encoder_id}/status/" in paths
+    assert not any(path.startswith("/admin") for path in paths)
     assert set(schema["components"]["securitySchemes"]) == {"ApiKeyHeader", "BearerKey"}
     assert schema["components"]["securitySchemes"]["ApiKeyHeader"]["name"] == "api-key"
 
