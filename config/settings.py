@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "stations",
     "webhooks",
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "stations.api.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,3 +168,51 @@ STREAM_MONITOR_ALLOW_PRIVATE_TARGETS = env_bool(
     "STREAM_MONITOR_ALLOW_PRIVATE_TARGETS", WEBHOOKS_ALLOW_PRIVATE_TARGETS
 )
 STREAM_CHECK_RETENTION_DAYS = env_int("STREAM_CHECK_RETENTION_DAYS", 30)
+
+# --- REST API and inbound hooks (stations/api) ------------------------------------------
+# Bodies over API_MAX_BODY_BYTES get a 413 before anything reads them (DRF's JSON parser
+# would otherwise read past DATA_UPLOAD_MAX_MEMORY_SIZE, which only guards form parsing).
+API_MAX_BODY_BYTES = 256 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Requests per API key, DRF rate syntax (`600/min`, `20/s`, `10000/hour`). Counted in the
+# "throttle" cache: per process by default, shared by all web processes with REDIS_URL.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/min")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["stations.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["stations.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "stations.api.pagination.StationPagination",
+    "DEFAULT_SCHEMA_CLASS": "stations.api.schema.ApiAutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StationHooks API",
+    "DESCRIPTION": "Station data (RadioManager v2 field names) and inbound hooks. "
+    "Authenticate with the `api-key` header or `Authorization: Bearer <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ItemStatusEnum": "stations.choices.ItemStatus",
+        "EncoderStatusEnum": "stations.choices.EncoderStatus",
+    },
+}

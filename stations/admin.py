@@ -1,6 +1,7 @@
 """Admin for station data. Deleting here is soft; deleted rows stay visible under a filter
 and come back with the "Recover" action. Streams show their monitoring state and uptime;
-stream checks are a read-only log."""
+stream checks are a read-only log. API keys are shown once, when created, and revoked
+rather than deleted."""
 
 from datetime import timedelta
 
@@ -15,7 +16,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
+from stations.api_keys import api_key_issue, api_keys_revoke
 from stations.models import (
+    ApiKey,
     Broadcast,
     Campaign,
     Contact,
@@ -26,6 +29,7 @@ from stations.models import (
     Station,
     Stream,
     StreamCheck,
+    TrackPlay,
 )
 from webhooks.push import change_batch
 
@@ -350,3 +354,71 @@ class StreamCheckAdmin(admin.ModelAdmin):
     @admin.display(description="latency", ordering="latency_ms")
     def latency(self, obj):
         return "-" if obj.latency_ms is None else f"{obj.latency_ms} ms"
+
+
+@admin.register(TrackPlay)
+class TrackPlayAdmin(admin.ModelAdmin):
+    """The play log, as reported by playout software; read-only."""
+
+    list_display = ["played_at", "artist", "title", "album", "duration", "station", "source"]
+    list_filter = ["station", "source"]
+    list_select_related = ["station"]
+    search_fields = ["title", "artist", "album", "=public_id", "=external_id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys for the REST API and inbound hooks. The full key is shown once, in the
+    message after adding; afterwards only its prefix identifies it."""
+
+    list_display = ["name", "station", "key_prefix", "created_at", "last_used_at", "is_active"]
+    list_filter = ["station", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["station"]
+    search_fields = ["name", "=prefix"]
+    fields = ["station", "name", "key_prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["key_prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ["station", *self.readonly_fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        """Revoke instead: events keep pointing at the key that caused them."""
+        return False
+
+    @admin.display(description="key", ordering="prefix")
+    def key_prefix(self, obj: ApiKey) -> str:
+        return f"{obj.prefix}…" if obj.prefix else "-"
+
+    @admin.display(boolean=True, description="active", ordering="revoked_at")
+    def is_active(self, obj: ApiKey) -> bool:
+        return obj.is_active
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        raw_key = api_key_issue(obj)
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            f"API key for {obj.name} (shown once, copy it now): {raw_key}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        revoked = api_keys_revoke(api_keys=queryset)
+        self.message_user(
+            request,
+            ngettext("Revoked %d API key.", "Revoked %d API keys.", revoked) % revoked,
+            messages.SUCCESS,
+        )

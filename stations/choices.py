@@ -1,6 +1,6 @@
 from django.db import models
 
-__all__ = ["CheckSource", "EncoderStatus", "ItemStatus", "PushAction", "PushModel"]
+__all__ = ["CheckSource", "EncoderStatus", "ItemStatus", "PushAction", "PushModel", "TrackSource"]
 
 
 class ItemStatus(models.TextChoices):
@@ -38,3 +38,10 @@ class CheckSource(models.TextChoices):
 
     MONITOR = "monitor"
     EXTERNAL = "external"
+
+
+class TrackSource(models.TextChoices):
+    """How a track play reached the hub."""
+
+    API = "api", "REST API (/api/v1/studio/tracks/)"
+    ICECAST = "icecast", "Icecast metadata update (/admin/metadata)"

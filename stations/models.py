@@ -18,9 +18,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from stations.changes import announce_changes
-from stations.choices import CheckSource, EncoderStatus, ItemStatus, PushAction
+from stations.choices import CheckSource, EncoderStatus, ItemStatus, PushAction, TrackSource
 
 __all__ = [
+    "ApiKey",
     "Broadcast",
     "Campaign",
     "Contact",
@@ -31,6 +32,7 @@ __all__ = [
     "Station",
     "Stream",
     "StreamCheck",
+    "TrackPlay",
 ]
 
 
@@ -40,6 +42,11 @@ def _public_id(prefix: str) -> str:
 
 def new_station_public_id() -> str:
     return _public_id("sta")
+
+
+def new_track_play_public_id() -> str:
+    """64 random bits: plays pile up by the million, unlike stations and encoders."""
+    return f"med_{secrets.token_hex(8)}"
 
 
 def new_encoder_public_id() -> str:
@@ -418,3 +425,57 @@ class StreamCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream_id} {'up' if self.is_up else 'down'} at {self.checked_at}"
+
+
+class TrackPlay(models.Model):
+    """A track that started playing at the station, as a playout system reported it.
+
+    `public_id` is the `track.id` (`med_...`) of the `station.studio.newtrack` event."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="track_plays")
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_track_play_public_id, editable=False
+    )
+    title = models.CharField(max_length=300)
+    artist = models.CharField(max_length=300, blank=True)
+    album = models.CharField(max_length=300, blank=True)
+    duration = models.PositiveIntegerField(default=0, help_text="Seconds; 0 when unknown.")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The playout system's own id for the track."
+    )
+    source = models.CharField(max_length=16, choices=TrackSource.choices)
+    played_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-played_at"]
+        indexes = [models.Index(fields=["station", "-played_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.artist} - {self.title}" if self.artist else self.title
+
+
+class ApiKey(models.Model):
+    """A station's key to the REST API and inbound hooks.
+
+    Only a SHA-256 hash of the key is stored (stations/api_keys.py makes and checks keys);
+    `prefix`, the key's first characters, finds the row and tells keys apart on screen.
+    A revoked key stays, so events it caused keep pointing at it."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text='Who uses it, e.g. "Playout studio 1".')
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["station", "name"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -16,3 +16,20 @@ def pytest_collection_modifyitems(config, items):
 def capture_on_commit(django_capture_on_commit_callbacks):
     """Shorter name for pytest-django's on_commit capturer."""
     return django_capture_on_commit_callbacks
+
+
+@pytest.fixture
+def api_key(db):
+    from tests.factories import ApiKeyFactory
+
+    return ApiKeyFactory(station__name="Radio Example")
+
+
+@pytest.fixture
+def api_client(api_key):
+    """A DRF test client that sends `api_key` in the `api-key` header."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_API_KEY=api_key.raw_key)
+    return client

@@ -136,3 +136,22 @@ class AlertPolicyFactory(factory.django.DjangoModelFactory):
     def contacts(self, create, extracted, **kwargs):
         if create and extracted:
             self.contacts.set(extracted)
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A saved key; the full key, shown once in real life, is kept on `raw_key`."""
+
+    class Meta:
+        model = models.ApiKey
+
+    station = factory.SubFactory(StationFactory)
+    name = factory.Sequence(lambda n: f"Playout {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from stations.api_keys import api_key_issue
+
+        api_key = model_class(*args, **kwargs)
+        api_key.raw_key = api_key_issue(api_key)
+        api_key.save()
+        return api_key

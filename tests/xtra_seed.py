@@ -1,0 +1,49 @@
+"""The xtra webhook bodies exactly as the seed (`001_0138b5d69766e835.txt`) shows them,
+and a comparison of a received body with them key for key, types included."""
+
+import re
+
+SEED_NEWTRACK = {
+    "event": "station.studio.newtrack",
+    "timestamp": "2026-01-26T14:30:00Z",
+    "station": {"id": "sta_abc123", "name": "Radio Example"},
+    "track": {
+        "id": "med_xyz789",
+        "title": "Hey Jude",
+        "artist": "The Beatles",
+        "album": "Past Masters",
+        "duration": 431,
+    },
+}
+
+SEED_ENCODER_STATUSCHANGE = {
+    "event": "station.encoder.statuschange",
+    "timestamp": "2026-01-26T14:30:00Z",
+    "station": {"id": "sta_abc123", "name": "Radio Example"},
+    "encoder": {
+        "id": "enc_def456",
+        "name": "Main Stream",
+        "status": "connected",
+        "previousStatus": "disconnected",
+    },
+}
+
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def assert_same_shape_as_seed(received: dict, seed: dict) -> None:
+    """Same keys in the same order at every level, the same JSON types, the seed's
+    timestamp format and id prefixes."""
+
+    def walk(got, want, where):
+        assert type(got) is type(want), f"{where}: {type(got).__name__}, seed has {want!r}"
+        if isinstance(want, dict):
+            assert list(got) == list(want), f"{where}: keys {list(got)}, seed has {list(want)}"
+            for key in want:
+                walk(got[key], want[key], f"{where}.{key}")
+
+    walk(received, seed, "body")
+    assert _TIMESTAMP.fullmatch(received["timestamp"]), received["timestamp"]
+    assert received["station"]["id"].startswith("sta_")
+    subject = "track" if "track" in seed else "encoder"
+    assert received[subject]["id"].startswith(seed[subject]["id"][:4])
