@@ -7,10 +7,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import StationFactory, WebhookFactory
+from tests.factories import StationFactory, StreamFactory, WebhookFactory
 from tests.webhook_helpers import drain_until_settled, publish_track
+from webhooks.choices import Trigger
 from webhooks.dashboard import bar_chart
 from webhooks.models import DeliveryStat, ResyncJob
+from webhooks.publish import publish
 from webhooks.resync import start_resync
 from webhooks.stats import hourly_outcomes
 
@@ -73,6 +75,14 @@ def test_dashboard_shows_each_station(
         window_start=timezone.now(),
         window_end=timezone.now() + timedelta(days=1),
     )
+    StreamFactory(station=station, name="Stream 1", is_up=False, last_check_reason="HTTP 404")
+    publish(
+        station=station,
+        event_type=Trigger.STREAM_ALERT,
+        payload={"summary": "Example FM Alert: Stream 1 is down"},
+        webhooks=[WebhookFactory(station=station, trigger=Trigger.STREAM_ALERT)],
+        queue_after_commit=False,
+    )
     StationFactory(name="Quiet Radio")
     # when
     with django_assert_max_num_queries(15):
@@ -83,6 +93,8 @@ def test_dashboard_shows_each_station(
     assert "Website</a>:" in html and "HTTP 500" in html
     assert "Old widget</a>: Gone away." in html
     assert "Scheduler</a>: queued, 0 / 0" in html
+    assert "Stream 1</a>: down since" in html and "(HTTP 404)" in html
+    assert "UTC: Example FM Alert: Stream 1 is down" in html
     assert "failed 1" in html and html.count("<rect") == 1
     assert ResyncJob.objects.count() == 1
 

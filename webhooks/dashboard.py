@@ -1,17 +1,20 @@
 """What the operators' dashboard shows, read with a handful of indexed queries however
 large the delivery log grows: outcome charts come from the hourly DeliveryStat rollup."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
 
-from stations.models import Station
-from webhooks.models import Delivery, ResyncJob, Webhook
+from stations.models import Station, Stream
+from webhooks.choices import Trigger
+from webhooks.models import Delivery, Event, ResyncJob, Webhook
 from webhooks.stats import hourly_outcomes, outcome_totals
 
 __all__ = ["Bar", "bar_chart", "station_panels"]
 
+RECENT_ALERTS_SHOWN = 10
 OUTCOME_COLOURS = {"delivered": "#2e7d32", "failed": "#c62828", "retried": "#e0a800"}
 
 
@@ -55,8 +58,8 @@ def bar_chart(hourly: list[dict], *, width: float, height: float) -> list[Bar]:
 
 
 def station_panels(*, now: datetime) -> list[dict]:
-    """Per station: the 24 h chart and totals, failing and disabled webhooks, and resyncs
-    in progress."""
+    """Per station: the 24 h chart and totals, failing and disabled webhooks, resyncs in
+    progress, streams down now and the latest stream alerts."""
     last_error = Subquery(
         Delivery.objects.filter(webhook=OuterRef("pk"))
         .exclude(last_error="")
@@ -74,8 +77,10 @@ def station_panels(*, now: datetime) -> list[dict]:
             status__in=[ResyncJob.Status.QUEUED, ResyncJob.Status.RUNNING]
         ).select_related("webhook")
     )
+    streams_down = list(Stream.objects.filter(monitored=True, is_up=False))
     panels = []
     for station in Station.objects.all():
+        alerts = Event.objects.filter(station=station, type=Trigger.STREAM_ALERT, is_test=False)
         hourly = hourly_outcomes(now=now, station=station)
         panels.append(
             {
@@ -85,6 +90,11 @@ def station_panels(*, now: datetime) -> list[dict]:
                 "failing": [w for w in failing if w.station_id == station.pk],
                 "disabled": [w for w in disabled if w.station_id == station.pk],
                 "resyncs": [j for j in resyncs if j.webhook.station_id == station.pk],
+                "streams_down": [s for s in streams_down if s.station_id == station.pk],
+                "alerts": [
+                    {"at": event.created_at, "summary": json.loads(event.body)["summary"]}
+                    for event in alerts.order_by("-created_at")[:RECENT_ALERTS_SHOWN]
+                ],
             }
         )
     return panels

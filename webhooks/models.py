@@ -140,6 +140,7 @@ class Event(models.Model):
             models.Index(fields=["job_id"], name="event_job_id_idx"),
             models.Index(fields=["model_id"], name="event_model_id_idx"),
             models.Index(fields=["created_at"], name="event_created_idx"),
+            models.Index(fields=["station", "type", "-created_at"], name="event_station_type_idx"),
         ]
 
     def __str__(self) -> str:

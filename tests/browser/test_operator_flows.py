@@ -7,8 +7,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.factories import ContactFactory, StationFactory, WebhookFactory
-from webhooks.models import Delivery, ResyncJob, Webhook
+from tests.factories import ContactFactory, StationFactory, StreamFactory, WebhookFactory
+from webhooks.models import AlertPolicy, Delivery, ResyncJob, Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,3 +118,29 @@ def test_dashboard(browser, live_server, operator, screenshot):
     _click_and_load(browser, browser.find_element(By.LINK_TEXT, "Dashboard"))
     assert "Deliveries, last 24 h" in browser.page_source
     screenshot("07-dashboard")
+
+
+def test_create_an_alert_policy(browser, live_server, operator, screenshot):
+    # given a station with a stream and a stream alert contact
+    station = StationFactory(name="Radio Example")
+    StreamFactory(station=station, name="Stream 1")
+    WebhookFactory(station=station, name="Pager", trigger="stream.alert")
+    _log_in(browser, live_server, screenshot)
+    # when the operator adds a policy for all streams with a grace period
+    browser.get(f"{live_server.url}/admin/webhooks/alertpolicy/add/")
+    Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
+    browser.find_element(By.ID, "id_name").send_keys("Night pager")
+    Select(browser.find_element(By.ID, "id_condition")).select_by_value("all")
+    grace = browser.find_element(By.ID, "id_grace_minutes")
+    grace.clear()
+    grace.send_keys("5")
+    Select(browser.find_element(By.ID, "id_contacts_from")).select_by_visible_text("Pager")
+    browser.find_element(By.ID, "id_contacts_add").click()
+    screenshot("08-alert-policy")
+    _click_and_load(browser, browser.find_element(By.NAME, "_save"))
+    # then
+    assert "was added successfully" in _messages(browser)
+    policy = AlertPolicy.objects.get(name="Night pager")
+    assert policy.condition == "all" and policy.grace_minutes == 5
+    assert [w.name for w in policy.contacts.all()] == ["Pager"]
+    assert "all streams" in browser.page_source
