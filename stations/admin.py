@@ -31,14 +31,23 @@ from stations.models import (
     StreamCheck,
     TrackPlay,
 )
+from stations.scoping import ScopedRelatedFilter, StationScopedAdmin, scope_to_operator
 from webhooks.push import change_batch
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin):
+class StationAdmin(StationScopedAdmin):
+    station_path = "pk"
     list_display = ["name", "short_name", "timezone", "public_id", "uuid"]
     search_fields = ["name", "short_name"]
     readonly_fields = ["public_id", "uuid", "created_at", "updated_at"]
+    filter_horizontal = ["operators"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Only superusers assign operators to stations."""
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "operators"]
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -71,16 +80,17 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset.filter(deleted_at__isnull=True)
 
 
-class StationRecordAdmin(admin.ModelAdmin):
+class StationRecordAdmin(StationScopedAdmin):
     """Shared admin for the six push models: soft delete, recover, deleted filter."""
 
-    list_filter = ["station", DeletedFilter]
+    list_filter = [("station", ScopedRelatedFilter), DeletedFilter]
     list_select_related = ["station"]
     readonly_fields = ["created_at", "updated_at", "deleted_at"]
     actions = ["recover_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return self.model.all_objects.get_queryset()
+        """Deleted rows too (the "deleted" filter shows them), of the operator's stations."""
+        return scope_to_operator(self.model.all_objects.all(), request.user, self.station_path)
 
     # Each admin request is one transaction whose changes go out as one push message per
     # object (a form save that also changes links is one update, not several).
@@ -132,7 +142,7 @@ class ProgramAdmin(StationRecordAdmin):
         "recommended",
         "is_deleted",
     ]
-    list_filter = ["station", DeletedFilter, "disabled", "recommended"]
+    list_filter = [("station", ScopedRelatedFilter), DeletedFilter, "disabled", "recommended"]
     search_fields = ["title", "short_name", "medium_name", "genre"]
     autocomplete_fields = ["presenters"]
 
@@ -140,7 +150,7 @@ class ProgramAdmin(StationRecordAdmin):
 @admin.register(Broadcast)
 class BroadcastAdmin(StationRecordAdmin):
     list_display = ["title", "program", "start", "stop", "published", "is_deleted"]
-    list_filter = ["station", DeletedFilter, "published", "recommended"]
+    list_filter = [("station", ScopedRelatedFilter), DeletedFilter, "published", "recommended"]
     list_select_related = ["station", "program"]
     search_fields = ["title", "program__title"]
     date_hierarchy = "start"
@@ -150,7 +160,7 @@ class BroadcastAdmin(StationRecordAdmin):
 @admin.register(Item)
 class ItemAdmin(StationRecordAdmin):
     list_display = ["title", "broadcast", "start", "duration", "status", "campaign", "is_deleted"]
-    list_filter = ["station", DeletedFilter, "status", "recommended"]
+    list_filter = [("station", ScopedRelatedFilter), DeletedFilter, "status", "recommended"]
     list_select_related = ["station", "broadcast", "campaign"]
     search_fields = ["title", "external_id"]
     date_hierarchy = "start"
@@ -160,7 +170,7 @@ class ItemAdmin(StationRecordAdmin):
 @admin.register(Presenter)
 class PresenterAdmin(StationRecordAdmin):
     list_display = ["__str__", "firstname", "lastname", "station", "active", "is_deleted"]
-    list_filter = ["station", DeletedFilter, "active"]
+    list_filter = [("station", ScopedRelatedFilter), DeletedFilter, "active"]
     search_fields = ["name", "firstname", "lastname"]
 
 
@@ -173,15 +183,15 @@ class ContactAdmin(StationRecordAdmin):
 @admin.register(Campaign)
 class CampaignAdmin(StationRecordAdmin):
     list_display = ["title", "start", "stop", "station", "recommended", "is_deleted"]
-    list_filter = ["station", DeletedFilter, "recommended"]
+    list_filter = [("station", ScopedRelatedFilter), DeletedFilter, "recommended"]
     search_fields = ["title"]
     date_hierarchy = "start"
 
 
 @admin.register(Encoder)
-class EncoderAdmin(admin.ModelAdmin):
+class EncoderAdmin(StationScopedAdmin):
     list_display = ["name", "station", "status", "public_id", "updated_at"]
-    list_filter = ["station", "status"]
+    list_filter = [("station", ScopedRelatedFilter), "status"]
     search_fields = ["name", "public_id"]
     readonly_fields = ["public_id", "created_at", "updated_at"]
 
@@ -221,7 +231,7 @@ def _state_badge(label: str) -> str:
 
 
 @admin.register(Stream)
-class StreamAdmin(admin.ModelAdmin):
+class StreamAdmin(StationScopedAdmin):
     list_display = [
         "name",
         "station",
@@ -233,7 +243,7 @@ class StreamAdmin(admin.ModelAdmin):
         "monitored",
         "silence_detection",
     ]
-    list_filter = ["station", "monitored", "is_up", "silence_detection"]
+    list_filter = [("station", ScopedRelatedFilter), "monitored", "is_up", "silence_detection"]
     list_select_related = ["station"]
     search_fields = ["name", "listening_url"]
     readonly_fields = [
@@ -321,11 +331,17 @@ class StreamAdmin(admin.ModelAdmin):
 
 
 @admin.register(StreamCheck)
-class StreamCheckAdmin(admin.ModelAdmin):
+class StreamCheckAdmin(StationScopedAdmin):
+    station_path = "stream__station"
     """The check log, read-only. Large (a row per stream per minute), so no full count."""
 
     list_display = ["checked_at", "stream", "station", "state", "latency", "source", "reason"]
-    list_filter = ["stream__station", "stream", "source", "is_up"]
+    list_filter = [
+        ("stream__station", ScopedRelatedFilter),
+        ("stream", ScopedRelatedFilter),
+        "source",
+        "is_up",
+    ]
     list_select_related = ["stream__station"]
     search_fields = ["reason"]
     show_full_result_count = False
@@ -357,11 +373,11 @@ class StreamCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackPlay)
-class TrackPlayAdmin(admin.ModelAdmin):
+class TrackPlayAdmin(StationScopedAdmin):
     """The play log, as reported by playout software; read-only."""
 
     list_display = ["played_at", "artist", "title", "album", "duration", "station", "source"]
-    list_filter = ["station", "source"]
+    list_filter = [("station", ScopedRelatedFilter), "source"]
     list_select_related = ["station"]
     search_fields = ["title", "artist", "album", "=public_id", "=external_id"]
     show_full_result_count = False
@@ -374,12 +390,12 @@ class TrackPlayAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(StationScopedAdmin):
     """Keys for the REST API and inbound hooks. The full key is shown once, in the
     message after adding; afterwards only its prefix identifies it."""
 
     list_display = ["name", "station", "key_prefix", "created_at", "last_used_at", "is_active"]
-    list_filter = ["station", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = [("station", ScopedRelatedFilter), ("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["station"]
     search_fields = ["name", "=prefix"]
     fields = ["station", "name", "key_prefix", "created_at", "last_used_at", "revoked_at"]

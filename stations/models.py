@@ -61,6 +61,13 @@ class Station(models.Model):
     public_id = models.CharField(
         max_length=32, unique=True, default=new_station_public_id, editable=False
     )
+    operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="stations",
+        help_text="Staff users (not superusers) who see and manage this station's data, "
+        "webhooks and deliveries in the admin. Superusers see every station.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

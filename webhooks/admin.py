@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from webhooks import services
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.dashboard import bar_chart
@@ -60,7 +61,7 @@ def _stat_last_24h(outcome: str) -> Subquery:
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(StationScopedAdmin):
     form = WebhookForm
     change_form_template = "admin/webhooks/webhook/change_form.html"
     list_display = [
@@ -74,7 +75,7 @@ class WebhookAdmin(admin.ModelAdmin):
         "masked_secret",
     ]
     list_editable = ["enabled"]
-    list_filter = ["station", "trigger", "enabled"]
+    list_filter = [("station", ScopedRelatedFilter), "trigger", "enabled"]
     list_select_related = ["station"]
     search_fields = ["name", "url"]
     readonly_fields = [
@@ -388,7 +389,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(StationScopedAdmin):
     change_form_template = "admin/webhooks/delivery/change_form.html"
     list_display = [
         "id",
@@ -401,7 +402,13 @@ class DeliveryAdmin(admin.ModelAdmin):
         "last_status_code",
         "next_attempt_at",
     ]
-    list_filter = ["station", "webhook", "event_type", "status", "created_at"]
+    list_filter = [
+        ("station", ScopedRelatedFilter),
+        ("webhook", ScopedRelatedFilter),
+        "event_type",
+        "status",
+        "created_at",
+    ]
     list_select_related = ["station", "webhook"]
     search_fields = ["=event__message_id"]
     search_help_text = "A webhook-id (msg_…), or a number: job_id, model_id or delivery id."
@@ -481,7 +488,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def redeliver_view(self, request, pk):
         if request.method != "POST" or not request.user.has_perm("webhooks.change_delivery"):
             return redirect("admin:webhooks_delivery_change", pk)
-        count = services.deliveries_redeliver(deliveries=Delivery.objects.filter(pk=pk))
+        count = services.deliveries_redeliver(deliveries=self.get_queryset(request).filter(pk=pk))
         self.message_user(
             request,
             "Delivery queued again." if count else "This delivery is still pending.",
@@ -505,7 +512,8 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResyncJob)
-class ResyncJobAdmin(admin.ModelAdmin):
+class ResyncJobAdmin(StationScopedAdmin):
+    station_path = "webhook__station"
     change_list_template = "admin/webhooks/resyncjob/change_list.html"
     list_display = [
         "id",
@@ -517,7 +525,7 @@ class ResyncJobAdmin(admin.ModelAdmin):
         "started_by",
         "finished_at",
     ]
-    list_filter = ["status", "webhook__station"]
+    list_filter = ["status", ("webhook__station", ScopedRelatedFilter)]
     list_select_related = ["webhook", "started_by"]
     fields = [*list_display[1:], "counts", "total", "sent", "error", "created_at", "started_at"]
     readonly_fields = fields
@@ -561,7 +569,7 @@ class AlertStateInline(admin.TabularInline):
 
 
 @admin.register(AlertPolicy)
-class AlertPolicyAdmin(admin.ModelAdmin):
+class AlertPolicyAdmin(StationScopedAdmin):
     form = AlertPolicyForm
     list_display = [
         "name",
@@ -574,7 +582,7 @@ class AlertPolicyAdmin(admin.ModelAdmin):
         "contact_names",
     ]
     list_editable = ["enabled"]
-    list_filter = ["station", "condition", "enabled"]
+    list_filter = [("station", ScopedRelatedFilter), "condition", "enabled"]
     list_select_related = ["station"]
     search_fields = ["name"]
     filter_horizontal = ["streams", "contacts"]

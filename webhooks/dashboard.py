@@ -57,9 +57,11 @@ def bar_chart(hourly: list[dict], *, width: float, height: float) -> list[Bar]:
     return bars
 
 
-def station_panels(*, now: datetime) -> list[dict]:
+def station_panels(*, now: datetime, stations=None) -> list[dict]:
     """Per station: the 24 h chart and totals, failing and disabled webhooks, resyncs in
-    progress, streams down now and the latest stream alerts."""
+    progress, streams down now and the latest stream alerts. `stations` limits it (an
+    operator's stations); None shows every station."""
+    stations = Station.objects.all() if stations is None else stations
     last_error = Subquery(
         Delivery.objects.filter(webhook=OuterRef("pk"))
         .exclude(last_error="")
@@ -79,7 +81,7 @@ def station_panels(*, now: datetime) -> list[dict]:
     )
     streams_down = list(Stream.objects.filter(monitored=True, is_up=False))
     panels = []
-    for station in Station.objects.all():
+    for station in stations:
         alerts = Event.objects.filter(station=station, type=Trigger.STREAM_ALERT, is_test=False)
         hourly = hourly_outcomes(now=now, station=station)
         panels.append(

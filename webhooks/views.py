@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from stations.scoping import stations_for
 from webhooks.dashboard import station_panels
 
 __all__ = ["dashboard"]
@@ -13,6 +14,6 @@ def dashboard(request):
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
-        "panels": station_panels(now=timezone.now()),
+        "panels": station_panels(now=timezone.now(), stations=stations_for(request.user)),
     }
     return TemplateResponse(request, "admin/dashboard.html", context)

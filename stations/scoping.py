@@ -1,0 +1,71 @@
+"""Station-scoped operators: staff who are not superusers see and change only the
+stations they are assigned to (Station.operators), in every admin list, detail page,
+action, form choice and autocomplete. Superusers see everything.
+
+Every admin of station data uses StationScopedAdmin with `station_path`, the lookup from
+its model to the Station (`"station"`, `"webhook__station"`, `"pk"` for Station itself).
+"""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+
+from stations.models import Station
+
+__all__ = ["ScopedRelatedFilter", "StationScopedAdmin", "scope_to_operator", "stations_for"]
+
+
+def stations_for(user) -> QuerySet[Station] | None:
+    """The stations `user` may see; None for a superuser (all of them)."""
+    if user.is_superuser:
+        return None
+    return Station.objects.filter(operators=user)
+
+
+def scope_to_operator(queryset: QuerySet, user, station_path: str) -> QuerySet:
+    stations = stations_for(user)
+    if stations is None:
+        return queryset
+    return queryset.filter(**{f"{station_path}__in": stations})
+
+
+def _station_path_of(model) -> str | None:
+    if model is Station:
+        return "pk"
+    if any(f.name == "station" and f.related_model is Station for f in model._meta.fields):
+        return "station"
+    return None
+
+
+class StationScopedAdmin(admin.ModelAdmin):
+    station_path = "station"
+
+    def get_queryset(self, request):
+        return scope_to_operator(super().get_queryset(request), request.user, self.station_path)
+
+    def _scope_choices(self, db_field, request, kwargs):
+        path = _station_path_of(db_field.related_model)
+        if path and "queryset" not in kwargs:
+            manager = db_field.related_model._default_manager
+            kwargs["queryset"] = scope_to_operator(manager.all(), request.user, path)
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs = self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-object filter that lists only what the operator may see (the stock one
+    lists every station or webhook, which would leak their names)."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        path = _station_path_of(related)
+        choices = related._default_manager.all()
+        if path:
+            choices = scope_to_operator(choices, request.user, path)
+        return [(obj.pk, str(obj)) for obj in choices]
