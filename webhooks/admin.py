@@ -364,10 +364,21 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
-class DeliveryAttemptInline(admin.TabularInline):
-    model = DeliveryAttempt
+class ReadOnlyInline(admin.TabularInline):
+    """A log shown inline: nothing to add, change or delete."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryAttemptInline(ReadOnlyInline):
+    model = DeliveryAttempt
     fields = [
         "number",
         "manual",
@@ -380,12 +391,6 @@ class DeliveryAttemptInline(admin.TabularInline):
         "response_body",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)
@@ -550,22 +555,14 @@ class ResyncJobAdmin(StationScopedAdmin):
         return super().changelist_view(request, {**(extra_context or {}), "auto_refresh": active})
 
 
-class AlertStateInline(admin.TabularInline):
+class AlertStateInline(ReadOnlyInline):
     """The outages the policy is tracking right now (read-only)."""
 
     model = AlertState
-    extra = 0
-    can_delete = False
     verbose_name = "current outage"
     verbose_name_plural = "current outages"
     fields = ["stream", "down_since", "down_sent_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AlertPolicy)
