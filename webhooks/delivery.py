@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -310,20 +310,37 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
             gone.add(delivery.webhook_id)
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(attempts)
-        Delivery.objects.bulk_update(
-            deliveries,
-            [
-                "status",
-                "attempt_count",
-                "next_attempt_at",
-                "lease_expires_at",
-                "last_status_code",
-                "last_error",
-                "finished_at",
-                "updated_at",
-            ],
-        )
+        _save_states(deliveries)
         _update_failure_streaks(delivered, failed, gone, now)
+
+
+RECORDED_FIELDS = (
+    "status",
+    "attempt_count",
+    "next_attempt_at",
+    "lease_expires_at",
+    "last_status_code",
+    "last_error",
+    "finished_at",
+    "updated_at",
+)
+
+
+def _save_states(deliveries: list[Delivery]) -> None:
+    """Write the deliveries' new states. Those that end in the same state (the usual case:
+    a batch delivered at once) share one UPDATE; the others go in one bulk_update, whose
+    CASE per row and field cost about 1 ms of CPU per delivery when every row took it."""
+    same_state: dict[tuple, list[int]] = defaultdict(list)
+    for delivery in deliveries:
+        same_state[tuple(getattr(delivery, name) for name in RECORDED_FIELDS)].append(delivery.pk)
+    unique: set[int] = set()
+    for state, ids in same_state.items():
+        if len(ids) == 1:
+            unique.add(ids[0])
+            continue
+        Delivery.objects.filter(pk__in=ids).update(**dict(zip(RECORDED_FIELDS, state, strict=True)))
+    if unique:
+        Delivery.objects.bulk_update([d for d in deliveries if d.pk in unique], RECORDED_FIELDS)
 
 
 def _update_failure_streaks(
