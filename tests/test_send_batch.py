@@ -1,11 +1,16 @@
-"""One batch of deliveries: every outcome of the batch recorded on its own delivery."""
+"""One batch of deliveries: every outcome recorded on its own delivery; the sessions' use
+of the environment (proxies, CA bundle, no ~/.netrc)."""
+
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import publish_track_unqueued
 from webhooks import delivery
 from webhooks.choices import DeliveryStatus
+from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +43,58 @@ def test_each_outcome_in_one_batch_is_recorded_on_its_own_delivery(httpserver):
     assert sent["/refused"][0].last_error == "HTTP 404"
     first, second = (one.next_attempt_at for one in sent["/down"])
     assert first != second  # jittered one by one
+
+
+@pytest.fixture
+def fresh_proxy_lookups():
+    delivery._proxies_for.cache_clear()
+    yield
+    delivery._proxies_for.cache_clear()
+
+
+def test_the_ca_bundle_is_read_once_and_requests_skips_the_environment(monkeypatch):
+    # given
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/bench-ca.pem")
+    session = requests.Session()
+    # when
+    delivery._read_environment_once(session)
+    # then requests makes no per-request environment lookups but keeps the CA bundle
+    assert session.trust_env is False
+    assert session.verify == "/etc/ssl/certs/bench-ca.pem"
+
+
+def test_deliveries_go_through_the_environments_proxy(httpserver, monkeypatch, fresh_proxy_lookups):
+    # given a proxy in the environment (the test receiver plays it)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    publish_track_unqueued(WebhookFactory(url="http://receiver.invalid/hook"))
+    # when
+    delivery.send_deliveries()
+    # then the request went to the proxy, for the receiver
+    request, _ = httpserver.log[0]
+    assert request.headers["Host"] == "receiver.invalid"
+    assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
+
+
+def test_no_proxy_exempts_a_receiver(monkeypatch, fresh_proxy_lookups):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "hooks.internal")
+    assert delivery._proxies_for("https://example.org")["https"] == "http://proxy.internal:3128"
+    assert delivery._proxies_for("https://hooks.internal") == {}
+
+
+def test_receivers_never_get_netrc_credentials(httpserver, tmp_path, monkeypatch):
+    # given a ~/.netrc entry for the receiver's host
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine {urlsplit(webhook.url).hostname} login operator password hunter2\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    publish_track_unqueued(webhook)
+    # when
+    delivery.send_deliveries()
+    # then
+    request, _ = httpserver.log[0]
+    assert "Authorization" not in request.headers
