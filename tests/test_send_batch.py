@@ -1,10 +1,15 @@
-"""One batch of deliveries: every outcome recorded on its own delivery; the sessions' use
-of the environment (proxies, CA bundle, no ~/.netrc)."""
+"""One batch of deliveries: sent without one slow receiver holding up the others, within
+the send budget, every outcome recorded on its own delivery; the sessions' use of the
+environment (proxies, CA bundle, no ~/.netrc)."""
 
+import threading
+from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import publish_track_unqueued
@@ -13,6 +18,19 @@ from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db
+
+
+GUARD_S = 10  # only a failure guard: a passing run never waits this long
+
+
+@pytest.fixture
+def second_server():
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
 
 
 def test_each_outcome_in_one_batch_is_recorded_on_its_own_delivery(httpserver):
@@ -43,6 +61,62 @@ def test_each_outcome_in_one_batch_is_recorded_on_its_own_delivery(httpserver):
     assert sent["/refused"][0].last_error == "HTTP 404"
     first, second = (one.next_attempt_at for one in sent["/down"])
     assert first != second  # jittered one by one
+
+
+def test_a_slow_receiver_does_not_hold_up_the_rest_of_the_batch(httpserver, second_server):
+    # given a receiver that answers only once five others have been delivered meanwhile
+    fast_arrived = Counter()
+    all_fast_arrived = threading.Event()
+    slow_waited = []
+
+    def fast(request):
+        fast_arrived[request.headers["webhook-id"]] += 1
+        if len(fast_arrived) == 5:
+            all_fast_arrived.set()
+        return Response("ok")
+
+    def slow(request):
+        slow_waited.append(all_fast_arrived.wait(GUARD_S))
+        return Response("finally")
+
+    second_server.expect_request("/slow").respond_with_handler(slow)
+    httpserver.expect_request("/fast").respond_with_handler(fast)
+    publish_track_unqueued(WebhookFactory(url=second_server.url_for("/slow")))
+    fast_webhook = WebhookFactory(url=httpserver.url_for("/fast"))
+    for _ in range(5):
+        publish_track_unqueued(fast_webhook)
+
+    # when one batch sends all six
+    assert delivery.send_deliveries() == 6
+
+    # then the others went out while the slow one was waiting, and all were delivered
+    assert slow_waited == [True]
+    assert sorted(fast_arrived.values()) == [1] * 5
+    statuses = Counter(Delivery.objects.values_list("status", flat=True))
+    assert statuses == {DeliveryStatus.DELIVERED: 6}
+
+
+def test_sends_not_started_within_the_budget_are_released_unattempted(httpserver, settings):
+    # given a send budget that is over before the first send
+    settings.WEBHOOKS_SEND_BUDGET_S = -1
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    for _ in range(3):
+        publish_track_unqueued(webhook)
+
+    # when a batch claims them
+    assert delivery.send_deliveries() == 3
+
+    # then none was sent, and all are due again at once, with no attempt recorded
+    assert httpserver.log == []
+    for one in Delivery.objects.all():
+        assert (one.status, one.attempt_count, one.lease_expires_at) == (
+            DeliveryStatus.PENDING,
+            0,
+            None,
+        )
+        assert not one.attempts.exists()
+    assert delivery.has_due_deliveries()
 
 
 @pytest.fixture
