@@ -384,20 +384,31 @@ RECORDED_FIELDS = (
 
 
 def _save_states(deliveries: list[Delivery]) -> None:
-    """Write the deliveries' new states. Those that end in the same state (the usual case:
-    a batch delivered at once) share one UPDATE; the others go in one bulk_update, whose
-    CASE per row and field cost about 1 ms of CPU per delivery when every row took it."""
-    same_state: dict[tuple, list[int]] = defaultdict(list)
+    """Write the deliveries' new states with as few and as cheap UPDATEs as possible.
+
+    Deliveries that end in the same state (the usual case: a batch delivered at once)
+    share one UPDATE. The rest (jittered retries, mostly) get one UPDATE of the fields they
+    share and one bulk_update of only the fields that differ: bulk_update builds a CASE per
+    row and field, about 1 ms of CPU per delivery when it wrote every field of every row."""
+    same_state: dict[tuple, list[Delivery]] = defaultdict(list)
     for delivery in deliveries:
-        same_state[tuple(getattr(delivery, name) for name in RECORDED_FIELDS)].append(delivery.pk)
-    unique: set[int] = set()
-    for state, ids in same_state.items():
-        if len(ids) == 1:
-            unique.add(ids[0])
+        same_state[tuple(getattr(delivery, name) for name in RECORDED_FIELDS)].append(delivery)
+    distinct: list[Delivery] = []
+    for state, group in same_state.items():
+        if len(group) == 1:
+            distinct += group
             continue
-        Delivery.objects.filter(pk__in=ids).update(**dict(zip(RECORDED_FIELDS, state, strict=True)))
-    if unique:
-        Delivery.objects.bulk_update([d for d in deliveries if d.pk in unique], RECORDED_FIELDS)
+        Delivery.objects.filter(pk__in=[d.pk for d in group]).update(
+            **dict(zip(RECORDED_FIELDS, state, strict=True))
+        )
+    if not distinct:
+        return
+    differing = [name for name in RECORDED_FIELDS if len({getattr(d, name) for d in distinct}) > 1]
+    shared = {name: getattr(distinct[0], name) for name in RECORDED_FIELDS if name not in differing}
+    if shared:
+        Delivery.objects.filter(pk__in=[d.pk for d in distinct]).update(**shared)
+    if differing:
+        Delivery.objects.bulk_update(distinct, differing)
 
 
 def _update_failure_streaks(
