@@ -1,4 +1,4 @@
-.PHONY: run test lint
+.PHONY: run test lint bench
 
 run:  ## set up everything and start web + worker on 127.0.0.1:8000
 	scripts/run.sh
@@ -8,3 +8,6 @@ test:  ## set up the test environment and run the whole suite
 
 lint:  ## ruff lint and format check
 	scripts/bootstrap.sh requirements-dev.txt && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:  ## the benchmarks (bench/) against same-run baselines on PostgreSQL: one table, ~10 min
+	scripts/bench.sh
