@@ -21,6 +21,7 @@ stacks of every cluster process) and prints the functions that take the most sam
 
 import argparse
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -235,6 +236,7 @@ def run() -> list[harness.Row]:
         )
     received = nginx.counts()
     nginx.cleanup()
+    shutil.rmtree(tmp)  # kept, with the clusters' logs, only when a step failed
 
     baseline = (before + after) / 2
     ratio = two["rate"] / baseline

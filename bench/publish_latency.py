@@ -20,6 +20,7 @@ receiver directly at the same rate; its latency is arrival - the moment before i
 
 import argparse
 import math
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -213,6 +214,7 @@ def run(rate: float = RATE) -> list[harness.Row]:
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)
+    shutil.rmtree(tmp)  # kept, with the clusters' logs, only when a step failed
 
     rows = []
     bare_p50, bare_p99 = harness.percentile(bare, 50), harness.percentile(bare, 99)

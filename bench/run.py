@@ -11,6 +11,7 @@ and the inbound hook are still to come), write the module and list it in BENCHMA
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,7 @@ def main() -> None:
             left_s = TOTAL_TIMEOUT_S - (time.monotonic() - started)
             rows += run_benchmark(name, template, min(timeout_s, left_s), tmp / f"{name}.json")
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         if not args.keep:
             for database in databases:
                 admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
