@@ -1,4 +1,4 @@
-.PHONY: run test lint screenshots
+.PHONY: run test lint screenshots bench
 
 run:  ## set up everything and start web + worker on 127.0.0.1:8000
 	scripts/run.sh
@@ -11,3 +11,6 @@ lint:  ## ruff lint and format check
 
 screenshots:  ## refresh docs/screenshots from the browser tests
 	SCREENSHOTS_DIR=docs/screenshots scripts/test.sh tests/browser
+
+bench:  ## the benchmarks (bench/) against same-run baselines on PostgreSQL: one table, ~10 min
+	scripts/bench.sh

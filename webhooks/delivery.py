@@ -1,22 +1,26 @@
 """The delivery engine: claim due deliveries, send them, record every attempt.
 
 A worker claims a batch of due deliveries with a lease (`SELECT … FOR UPDATE SKIP LOCKED`
-on PostgreSQL; SQLite's IMMEDIATE transactions serialise claims), sends them concurrently
-on pooled keep-alive sessions, then writes all attempts and outcomes in one transaction.
+on PostgreSQL; SQLite's IMMEDIATE transactions serialise claims), sends them on pooled
+keep-alive sessions (concurrently while receivers are slow), then writes all attempts and
+outcomes in one transaction.
 A worker that dies mid-batch leaves its leases to expire; the deliveries are then due
 again and another worker sends them (at-least-once; `webhook-id` lets receivers drop the
 duplicate). The lease outlasts the longest a batch can take, so a live worker's delivery is
 never sent twice.
 """
 
+import functools
 import logging
+import os
 import random
 import threading
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -120,12 +124,30 @@ class AttemptResult:
 _thread_state = threading.local()
 
 
+def _read_environment_once(session: requests.Session) -> None:
+    """requests reads proxies, a CA bundle and ~/.netrc from the environment on every
+    request: a scan of the whole environment, a quarter of the CPU time of a send. The
+    engine's sessions read the CA bundle once, proxies once per receiver (`_proxies_for`)
+    and ~/.netrc never: its credentials are not for webhook receivers."""
+    session.trust_env = False
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _proxies_for(origin: str) -> dict[str, str]:
+    """The environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) for a receiver's
+    `scheme://host:port`, or none when NO_PROXY exempts it; looked up once per origin."""
+    return requests.utils.get_environ_proxies(origin)
+
+
 def _session() -> requests.Session:
     """One keep-alive session per thread and SSRF setting, reused across tasks."""
     allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
     sessions = _thread_state.__dict__.setdefault("sessions", {})
     if allow_private not in sessions:
-        sessions[allow_private] = HTTPSession(
+        session = HTTPSession(
             Config(
                 ip_filter_enable=not allow_private,
                 ip_filter_allow_loopback_ips=False,
@@ -133,6 +155,8 @@ def _session() -> requests.Session:
                 default_timeout=None,
             )
         )
+        _read_environment_once(session)
+        sessions[allow_private] = session
     return sessions[allow_private]
 
 
@@ -158,10 +182,12 @@ def send_request(request: Request) -> AttemptResult:
     result = AttemptResult(request.delivery_id, started_at, request_headers=logged_headers)
     total_s = settings.WEBHOOKS_REQUEST_TIMEOUT_S
     try:
+        target = urlsplit(request.url)
         response = _session().post(
             request.url,
             data=request.body,
             headers=headers,
+            proxies=_proxies_for(f"{target.scheme}://{target.netloc}"),
             timeout=(min(settings.WEBHOOKS_CONNECT_TIMEOUT_S, total_s), total_s),
             allow_redirects=False,
             stream=True,
@@ -196,11 +222,18 @@ def send_request(request: Request) -> AttemptResult:
 
 _executor_lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
+SLOW_SEND_S = 0.05
 
 
 def _send_all(outgoing: list[Request]) -> list[AttemptResult]:
-    """Send concurrently, so one slow receiver does not hold up the batch. Sends not
-    started within WEBHOOKS_SEND_BUDGET_S come back unattempted and are released."""
+    """Send a batch, concurrently only where that helps.
+
+    One sender thread works through the batch; whenever a sender has been waiting on a
+    receiver for more than SLOW_SEND_S, another joins, up to WEBHOOKS_SEND_THREADS, so a
+    slow receiver holds up its own thread, not the batch. Against receivers that answer
+    at once, one thread is quickest: more only contend for the GIL (16 % fewer
+    deliveries/s against nginx, bench/delivery_throughput.py). Sends not started within
+    WEBHOOKS_SEND_BUDGET_S come back unattempted and are released."""
     global _executor
     with _executor_lock:
         if _executor is None:
@@ -208,13 +241,37 @@ def _send_all(outgoing: list[Request]) -> list[AttemptResult]:
                 settings.WEBHOOKS_SEND_THREADS, thread_name_prefix="delivery"
             )
     deadline = time.monotonic() + settings.WEBHOOKS_SEND_BUDGET_S
+    todo = deque(enumerate(outgoing))
+    results: list[AttemptResult | None] = [None] * len(outgoing)
+    send_started: dict[int, float] = {}  # sender -> when its current send started
 
-    def send_within_budget(request: Request) -> AttemptResult:
-        if time.monotonic() > deadline:
-            return AttemptResult(request.delivery_id, timezone.now(), attempted=False)
-        return send_request(request)
+    def sender(number: int) -> None:
+        while todo:
+            try:
+                index, request = todo.popleft()
+            except IndexError:
+                return
+            if time.monotonic() > deadline:
+                results[index] = AttemptResult(request.delivery_id, timezone.now(), attempted=False)
+                continue
+            send_started[number] = time.monotonic()
+            try:
+                results[index] = send_request(request)
+            finally:
+                del send_started[number]
 
-    return list(_executor.map(send_within_budget, outgoing))
+    senders = [_executor.submit(sender, 0)]
+    while wait(senders, timeout=SLOW_SEND_S).not_done:
+        now = time.monotonic()
+        if (
+            todo
+            and len(senders) < settings.WEBHOOKS_SEND_THREADS
+            and any(now - started > SLOW_SEND_S for started in list(send_started.values()))
+        ):
+            senders.append(_executor.submit(sender, len(senders)))
+    for finished in senders:
+        finished.result()
+    return results
 
 
 def send_deliveries(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) -> int:
@@ -316,19 +373,7 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
             gone.add(delivery.webhook_id)
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(attempts)
-        Delivery.objects.bulk_update(
-            deliveries,
-            [
-                "status",
-                "attempt_count",
-                "next_attempt_at",
-                "lease_expires_at",
-                "last_status_code",
-                "last_error",
-                "finished_at",
-                "updated_at",
-            ],
-        )
+        _save_states(deliveries)
         _update_failure_streaks(delivered, failed, gone, now)
         count_outcomes(
             station_of={d.webhook_id: d.station_id for d in deliveries},
@@ -337,6 +382,46 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
             retried=retried,
             now=now,
         )
+
+
+RECORDED_FIELDS = (
+    "status",
+    "attempt_count",
+    "next_attempt_at",
+    "lease_expires_at",
+    "last_status_code",
+    "last_error",
+    "finished_at",
+    "updated_at",
+)
+
+
+def _save_states(deliveries: list[Delivery]) -> None:
+    """Write the deliveries' new states with as few and as cheap UPDATEs as possible.
+
+    Deliveries that end in the same state (the usual case: a batch delivered at once)
+    share one UPDATE. The rest (jittered retries, mostly) get one UPDATE of the fields they
+    share and one bulk_update of only the fields that differ: bulk_update builds a CASE per
+    row and field, about 1 ms of CPU per delivery when it wrote every field of every row."""
+    same_state: dict[tuple, list[Delivery]] = defaultdict(list)
+    for delivery in deliveries:
+        same_state[tuple(getattr(delivery, name) for name in RECORDED_FIELDS)].append(delivery)
+    distinct: list[Delivery] = []
+    for state, group in same_state.items():
+        if len(group) == 1:
+            distinct += group
+            continue
+        Delivery.objects.filter(pk__in=[d.pk for d in group]).update(
+            **dict(zip(RECORDED_FIELDS, state, strict=True))
+        )
+    if not distinct:
+        return
+    differing = [name for name in RECORDED_FIELDS if len({getattr(d, name) for d in distinct}) > 1]
+    shared = {name: getattr(distinct[0], name) for name in RECORDED_FIELDS if name not in differing}
+    if shared:
+        Delivery.objects.filter(pk__in=[d.pk for d in distinct]).update(**shared)
+    if differing:
+        Delivery.objects.bulk_update(distinct, differing)
 
 
 def _update_failure_streaks(

@@ -1,0 +1,315 @@
+"""What the benchmarks share: table rows, Django against a bench database, real `qcluster`
+processes, a throwaway nginx receiver, peak RSS and percentiles.
+
+Every benchmark runs against a throwaway PostgreSQL database whose name starts with
+`stationhooks_bench_` (bench/run.py creates and drops them) and talks only to 127.0.0.1.
+"""
+
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+__all__ = [
+    "BENCH_DB_PREFIX",
+    "PROJECT_DIR",
+    "Nginx",
+    "Row",
+    "bench_env",
+    "cluster_pids",
+    "free_port",
+    "migrate",
+    "peak_rss_mb",
+    "percentile",
+    "print_table",
+    "read_rows",
+    "setup_django",
+    "start_cluster",
+    "stop_cluster",
+    "verdict",
+    "wait_for",
+    "wait_for_port",
+    "write_rows",
+]
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BENCH_DB_PREFIX = "stationhooks_bench_"
+CLUSTER_STOP_TIMEOUT_S = 30
+
+
+# --- the table --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table. Cells are already formatted; `verdict` is pass, FAIL or
+    info (a figure reported without a target)."""
+
+    measure: str
+    baseline: str
+    result: str
+    ratio: str
+    target: str
+    verdict: str
+
+
+COLUMNS = ("measure", "baseline", "result", "ratio", "target", "pass/fail")
+
+
+def verdict(passed: bool | None) -> str:
+    return "info" if passed is None else "pass" if passed else "FAIL"
+
+
+def print_table(rows: list[Row], file=sys.stdout) -> None:
+    """A Markdown table, so it reads the same in a terminal and in the README."""
+    cells = [COLUMNS, *(tuple(asdict(row).values()) for row in rows)]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+
+    def line(values) -> str:
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    print(line(COLUMNS), file=file)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|", file=file)
+    for values in cells[1:]:
+        print(line(values), file=file)
+
+
+def write_rows(rows: list[Row], path: str) -> None:
+    Path(path).write_text(json.dumps([asdict(row) for row in rows]))
+
+
+def read_rows(path: str) -> list[Row]:
+    return [Row(**row) for row in json.loads(Path(path).read_text())]
+
+
+# --- Django against the bench database ------------------------------------------------
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """Environment of every Django process of a benchmark: production settings (no
+    DEBUG), the bench database, loopback targets allowed, the ORM broker unless
+    `REDIS_URL` is passed in `extra`."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "bench",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+def setup_django() -> None:
+    """Set Django up in this process on `DATABASE_URL`, which must name a bench database
+    (benchmarks fill and mess with it)."""
+    os.environ.update({k: v for k, v in bench_env().items() if k not in os.environ})
+    database = urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not database.startswith(
+        BENCH_DB_PREFIX
+    ):
+        sys.exit(
+            f"Set DATABASE_URL to a throwaway PostgreSQL database named {BENCH_DB_PREFIX}…"
+            " (or run `make bench`, which creates one)."
+        )
+    import django
+
+    django.setup()
+
+
+def migrate() -> None:
+    """Bring the bench database's schema up to date (a no-op when bench/run.py made it)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+# --- real worker clusters ------------------------------------------------------------
+
+
+def start_cluster(*, workers: int, log_path: Path, **extra_env: str) -> subprocess.Popen:
+    """`manage.py qcluster` with `workers` worker processes on the bench database, default
+    delivery settings; its output goes to `log_path`."""
+    log = open(log_path, "ab")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=PROJECT_DIR,
+            env=bench_env(Q_WORKERS=str(workers), **extra_env),
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        log.close()
+
+
+def stop_cluster(cluster: subprocess.Popen) -> None:
+    """SIGTERM to the main process only (it stops its children), then SIGKILL whatever of
+    its process group is left."""
+    cluster.terminate()
+    try:
+        cluster.wait(timeout=CLUSTER_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(cluster.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    cluster.wait(timeout=CLUSTER_STOP_TIMEOUT_S)
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return children
+
+
+def cluster_pids(cluster: subprocess.Popen) -> list[int]:
+    """Every process of the cluster below its main process (sentinel, workers, pusher,
+    monitor)."""
+    found, todo = [], [cluster.pid]
+    while todo:
+        for child in _children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+# --- a fast receiver: nginx ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    log_format path '$uri $status';
+    access_log {dir}/access.log path buffer=256k;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ return 204; }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """A throwaway nginx (Debian's) on 127.0.0.1 and a free port, answering 204 to any
+    request and logging each request's path. `counts()` after the `with` block tells how
+    many requests each path received."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.dir = Path(tempfile.mkdtemp(prefix="stationhooks-bench-nginx-"))
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> "Nginx":
+        if not Path(self.binary).exists():
+            sys.exit("nginx is missing: `apt-get install -y nginx-light` (scripts/bench.sh does).")
+        conf = self.dir / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(dir=self.dir, port=self.port))
+        self.process = subprocess.Popen(
+            [self.binary, "-p", str(self.dir), "-e", str(self.dir / "error.log"), "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, 10)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.process.send_signal(signal.SIGQUIT)  # graceful: flushes the access log
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def counts(self) -> Counter:
+        """Requests per path with a 2xx answer."""
+        counted = Counter()
+        with open(self.dir / "access.log") as log:
+            for line in log:
+                path, status = line.split()
+                if status.startswith("2"):
+                    counted[path] += 1
+        return counted
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, interval_s: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval_s)
+    return condition()
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """VmHWM: a process's peak resident set (ru_maxrss would carry a parent's peak across
+    fork + exec)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
