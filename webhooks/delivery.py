@@ -39,6 +39,8 @@ __all__ = [
     "claim_due_deliveries",
     "drain_due_deliveries",
     "has_due_deliveries",
+    "has_overdue_deliveries",
+    "lease_s",
     "send_deliveries",
 ]
 
@@ -70,6 +72,16 @@ def _due_filter(now: datetime) -> Q:
 
 def has_due_deliveries() -> bool:
     return Delivery.objects.filter(_due_filter(timezone.now())).exists()
+
+
+def has_overdue_deliveries(*, overdue_s: float) -> bool:
+    """True when a delivery nobody holds has been due for more than `overdue_s`."""
+    now = timezone.now()
+    return (
+        Delivery.objects.filter(_due_filter(now))
+        .filter(next_attempt_at__lte=now - timedelta(seconds=overdue_s))
+        .exists()
+    )
 
 
 def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> list[int]:
