@@ -3,8 +3,8 @@
 A small threaded HTTP/1.1 server on 127.0.0.1 (random port). For every request it picks
 an `Answer` with `choose(webhook_id, attempt_index)` and records, per `webhook-id`, what it
 served and when, so a test can replay what the sender must have concluded. Choices derived
-from a seed and the (webhook-id, attempt) pair are reproducible whatever the order in which
-concurrent requests arrive.
+from a seed, the message's place in the run and the attempt are reproducible whatever the
+order in which concurrent requests arrive.
 """
 
 import enum
@@ -40,12 +40,16 @@ class Served:
     arrived_at: float  # time.monotonic() in this process, when the request was read
 
 
-def seeded_mix(seed: int, weights: dict[Answer, float]) -> Callable[[str, int], Answer]:
-    """A reproducible random answer for attempt `n` (0-based) of message `webhook_id`."""
-    answers, cumulative = list(weights), list(weights.values())
+def seeded_mix(
+    seed: int, weights: dict[Answer, float], place_of: Callable[[str], int]
+) -> Callable[[str, int], Answer]:
+    """A reproducible random answer for attempt `n` (0-based) of message `webhook_id`, which
+    is the `place_of(webhook_id)`-th message of the run (webhook-ids are random)."""
+    answers, relative = list(weights), list(weights.values())
 
     def choose(webhook_id: str, n: int) -> Answer:
-        return random.Random(f"{seed}:{webhook_id}:{n}").choices(answers, cumulative)[0]
+        key = f"{seed}:{place_of(webhook_id)}:{n}"
+        return random.Random(key).choices(answers, relative)[0]
 
     return choose
 

@@ -11,10 +11,10 @@ __all__ = ["TERMINAL", "print_summary", "publish_tracks_unqueued", "unfinished"]
 TERMINAL = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
 
 
-def publish_tracks_unqueued(webhook, count: int) -> set[str]:
+def publish_tracks_unqueued(webhook, count: int) -> list[str]:
     """Publish `count` newtrack messages to `webhook` in one transaction, without queueing
     them: only the cluster's own dispatch (poller, sweep) can find them. Returns their
-    webhook-ids."""
+    webhook-ids, in publishing order."""
     events = publish_batch(
         [
             Draft(
@@ -28,7 +28,7 @@ def publish_tracks_unqueued(webhook, count: int) -> set[str]:
         ],
         queue_after_commit=False,
     )
-    return {event.message_id for event in events}
+    return [event.message_id for event in events]
 
 
 def unfinished() -> int:

@@ -85,11 +85,14 @@ def minimum_wait_s(answer: Answer, attempt_number: int) -> float:
 
 
 def test_every_delivery_follows_the_outcome_rules_for_what_the_receiver_answered():
-    with ChaosReceiver(seeded_mix(SEED, ANSWERS), stall_s=2.5) as receiver:
+    place_of: dict[str, int] = {}
+    with ChaosReceiver(seeded_mix(SEED, ANSWERS, place_of.__getitem__), stall_s=2.5) as receiver:
         # given a few hundred committed deliveries to a misbehaving receiver
         webhook = WebhookFactory(url=receiver.url)
         with transaction.atomic():
-            message_ids = publish_tracks_unqueued(webhook, DELIVERIES)
+            published = publish_tracks_unqueued(webhook, DELIVERIES)
+        place_of.update((message_id, place) for place, message_id in enumerate(published))
+        message_ids = set(published)
 
         # when a real cluster works until every delivery is delivered or failed
         cluster = start_cluster(**CLUSTER_ENV)

@@ -85,7 +85,7 @@ def test_repeated_sigkills_lose_nothing():
         try:
             kill_idle_workers(cluster)
             with transaction.atomic():
-                message_ids = publish_tracks_unqueued(webhook, DELIVERIES)
+                message_ids = set(publish_tracks_unqueued(webhook, DELIVERIES))
 
             # when the cluster's processes are killed one way or another during the run
             pending_kills, done_kills = list(KILLS), []
