@@ -9,6 +9,7 @@ from django.utils import timezone
 from werkzeug import Response
 
 from tests.factories import WebhookFactory
+from tests.faults.chaos_receiver import Answer, ChaosReceiver
 from tests.webhook_helpers import TRACK_PAYLOAD, drain_until_settled, publish_track
 from webhooks.choices import DeliveryStatus
 
@@ -108,6 +109,41 @@ def test_timeout_is_retried(httpserver, webhook, settings, capture_on_commit):
     time.sleep(1.2)  # let the slow handler finish so the server is free again
     drain_until_settled()
     sent.refresh_from_db()
+    assert sent.status == DeliveryStatus.DELIVERED and sent.attempt_count == 2
+
+
+def test_an_answer_trickling_past_the_timeout_is_cut_at_the_timeout(settings, capture_on_commit):
+    # given a receiver that sends a 200's headers at once, then its body a byte at a time
+    # over 3 s, each byte well within the read timeout
+    settings.WEBHOOKS_REQUEST_TIMEOUT_S = 0.5
+    with ChaosReceiver(lambda _id, _n: Answer.TRICKLE, stall_s=3.0) as receiver:
+        webhook = WebhookFactory(url=receiver.url)
+
+        # when
+        sent = publish_track(webhook, capture_on_commit)
+
+    # then the attempt ended at the request timeout, as a timeout, and will be retried
+    sent.refresh_from_db()
+    attempt = sent.attempts.get()
+    assert attempt.error.startswith("Timeout") and attempt.response_status is None
+    assert attempt.duration_ms < 1000
+    assert sent.status == DeliveryStatus.PENDING
+
+
+def test_a_connection_closed_mid_answer_is_retried(capture_on_commit):
+    # given a receiver that sends a 200's headers and half its body, then hangs up
+    with ChaosReceiver(lambda _id, n: Answer.CUT if n == 0 else Answer.OK) as receiver:
+        webhook = WebhookFactory(url=receiver.url)
+
+        # when
+        sent = publish_track(webhook, capture_on_commit)
+        drain_until_settled()
+
+    # then the broken answer counted as a connection error, and the retry delivered
+    sent.refresh_from_db()
+    first, second = sent.attempts.order_by("number")
+    assert first.error.startswith("Connection error") and first.response_status is None
+    assert second.response_status == 200
     assert sent.status == DeliveryStatus.DELIVERED and sent.attempt_count == 2
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -42,6 +43,8 @@ __all__ = [
     "claim_due_deliveries",
     "drain_due_deliveries",
     "has_due_deliveries",
+    "has_overdue_deliveries",
+    "lease_s",
     "send_deliveries",
 ]
 
@@ -73,6 +76,16 @@ def _due_filter(now: datetime) -> Q:
 
 def has_due_deliveries() -> bool:
     return Delivery.objects.filter(_due_filter(timezone.now())).exists()
+
+
+def has_overdue_deliveries(*, overdue_s: float) -> bool:
+    """True when a delivery nobody holds has been due for more than `overdue_s`."""
+    now = timezone.now()
+    return (
+        Delivery.objects.filter(_due_filter(now))
+        .filter(next_attempt_at__lte=now - timedelta(seconds=overdue_s))
+        .exists()
+    )
 
 
 def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> list[int]:
@@ -165,8 +178,9 @@ def _user_agent() -> str:
 
 
 def send_request(request: Request) -> AttemptResult:
-    """POST one delivery; never raises. The whole attempt is bounded by the request
-    timeout (connect timeout shorter), and at most 64 KiB of the answer is read."""
+    """POST one delivery; never raises. Connecting takes at most the connect timeout,
+    each wait for the status line and headers at most the request timeout, and reading the
+    body only what is left of it; at most 64 KiB of the answer is read."""
     started_at = timezone.now()
     clock = time.monotonic()
     headers = build_request_headers(
@@ -195,16 +209,8 @@ def send_request(request: Request) -> AttemptResult:
         with response:
             result.status_code = response.status_code
             result.response_headers = dict(response.headers)
-            body = bytearray()
-            for chunk in response.iter_content(8192):
-                body += chunk
-                if len(body) >= RESPONSE_READ_LIMIT_BYTES:
-                    break
-                if time.monotonic() - clock > total_s:
-                    raise requests.Timeout(f"Response not complete after {total_s:g} s")
-            result.response_body = bytes(body[:RESPONSE_BODY_LOG_BYTES]).decode(
-                "utf-8", errors="replace"
-            )
+            body = _read_body(response, started=clock, timeout_s=total_s)
+            result.response_body = body[:RESPONSE_BODY_LOG_BYTES].decode("utf-8", errors="replace")
     except InvalidIPAddress as exc:
         result.error, result.error_kind = f"Refused target: {exc}", ErrorKind.REFUSED_TARGET
     except requests.Timeout as exc:
@@ -218,6 +224,34 @@ def send_request(request: Request) -> AttemptResult:
         result.status_code = None
     result.duration_ms = int((time.monotonic() - clock) * 1000)
     return result
+
+
+def _read_body(response: requests.Response, *, started: float, timeout_s: float) -> bytes:
+    """The first RESPONSE_READ_LIMIT_BYTES of the answer, one socket read at a time, each
+    allowed only what is left of the attempt's `timeout_s` (from monotonic `started`).
+
+    `iter_content` would wait for a whole chunk, and every byte that trickles in restarts
+    the read timeout: a slow receiver could stretch an attempt past its lease. A connection
+    closed mid-answer is a connection error (retried), like one closed before it."""
+    body = bytearray()
+    while len(body) < RESPONSE_READ_LIMIT_BYTES:
+        remaining_s = started + timeout_s - time.monotonic()
+        if remaining_s <= 0:
+            raise requests.Timeout(f"Response not complete after {timeout_s:g} s")
+        if sock := getattr(response.raw.connection, "sock", None):
+            sock.settimeout(remaining_s)
+        try:
+            chunk = response.raw.read1(RESPONSE_READ_LIMIT_BYTES - len(body))
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.Timeout(f"Response not complete after {timeout_s:g} s") from exc
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as exc:
+            raise requests.ConnectionError(exc) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise requests.RequestException(f"Unreadable response: {exc}") from exc
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
 
 
 _executor_lock = threading.Lock()
