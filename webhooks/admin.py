@@ -21,6 +21,7 @@ from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.dashboard import bar_chart
 from webhooks.forms import AlertPolicyForm, RedeliverFailedSinceForm, ResyncForm, WebhookForm
 from webhooks.models import (
+    ACTIVE_RESYNC_STATUSES,
     AlertPolicy,
     AlertState,
     Delivery,
@@ -549,9 +550,7 @@ class ResyncJobAdmin(StationScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         """Refreshes itself every 2 s while a resync is queued or running."""
-        active = ResyncJob.objects.filter(
-            status__in=[ResyncJob.Status.QUEUED, ResyncJob.Status.RUNNING]
-        ).exists()
+        active = ResyncJob.objects.filter(status__in=ACTIVE_RESYNC_STATUSES).exists()
         return super().changelist_view(request, {**(extra_context or {}), "auto_refresh": active})
 
 

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from stations.models import Station, Stream
 from webhooks.choices import Trigger
-from webhooks.models import Delivery, Event, ResyncJob, Webhook
+from webhooks.models import ACTIVE_RESYNC_STATUSES, Delivery, Event, ResyncJob, Webhook
 from webhooks.stats import hourly_outcomes, outcome_totals
 
 __all__ = ["Bar", "bar_chart", "station_panels"]
@@ -75,9 +75,7 @@ def station_panels(*, now: datetime, stations=None) -> list[dict]:
     )
     disabled = list(Webhook.objects.filter(enabled=False))
     resyncs = list(
-        ResyncJob.objects.filter(
-            status__in=[ResyncJob.Status.QUEUED, ResyncJob.Status.RUNNING]
-        ).select_related("webhook")
+        ResyncJob.objects.filter(status__in=ACTIVE_RESYNC_STATUSES).select_related("webhook")
     )
     streams_down = list(Stream.objects.filter(monitored=True, is_up=False))
     panels = []

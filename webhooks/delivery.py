@@ -353,6 +353,11 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
     now = timezone.now()
     attempts: list[DeliveryAttempt] = []
     delivered, failed, retried = Counter(), Counter(), Counter()
+    tally = {
+        DeliveryStatus.DELIVERED: delivered,
+        DeliveryStatus.FAILED: failed,
+        DeliveryStatus.PENDING: retried,
+    }
     gone: set[int] = set()
     for delivery in deliveries:
         delivery.lease_expires_at, delivery.updated_at = None, now
@@ -398,11 +403,7 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
             delivery.next_attempt_at = now + timedelta(seconds=step.retry_in_s)
         else:
             delivery.next_attempt_at, delivery.finished_at = None, now
-        {
-            DeliveryStatus.DELIVERED: delivered,
-            DeliveryStatus.FAILED: failed,
-            DeliveryStatus.PENDING: retried,
-        }[step.status][delivery.webhook_id] += 1
+        tally[step.status][delivery.webhook_id] += 1
         if step.disable_webhook:
             gone.add(delivery.webhook_id)
     with transaction.atomic():

@@ -20,6 +20,7 @@ from webhooks.signing import generate_secret, mask_secret
 from webhooks.targets import validate_target_url
 
 __all__ = [
+    "ACTIVE_RESYNC_STATUSES",
     "AlertPolicy",
     "AlertState",
     "Delivery",
@@ -234,6 +235,9 @@ class JobCounter(models.Model):
         return f"Station {self.station_id}: job {self.last_job_id}"
 
 
+ACTIVE_RESYNC_STATUSES = ("queued", "running")
+
+
 class ResyncJob(models.Model):
     """A Manual Resync of one push webhook: `create` messages for everything it watches,
     with Items, Broadcasts and Campaigns limited to a `start` window."""
@@ -267,7 +271,7 @@ class ResyncJob(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["webhook"],
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=ACTIVE_RESYNC_STATUSES),
                 name="one_active_resync_per_webhook",
             ),
             models.CheckConstraint(
@@ -277,10 +281,6 @@ class ResyncJob(models.Model):
 
     def __str__(self) -> str:
         return f"Resync {self.pk} of {self.webhook}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class DeliveryStat(models.Model):

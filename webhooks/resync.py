@@ -20,7 +20,7 @@ from stations.choices import PushAction, PushModel
 from stations.models import Broadcast, Campaign, Contact, Item, Presenter, Program
 from webhooks import queueing
 from webhooks.choices import Trigger
-from webhooks.models import ResyncJob, Webhook
+from webhooks.models import ACTIVE_RESYNC_STATUSES, ResyncJob, Webhook
 from webhooks.push import Change, publish_push_changes
 
 __all__ = ["ResyncRefused", "resync_querysets", "run_resync", "start_resync"]
@@ -48,7 +48,7 @@ def _retire_stale_jobs(webhook: Webhook, now: datetime) -> None:
     """A job whose worker died shows no progress; it must not block resyncs forever."""
     ResyncJob.objects.filter(
         webhook=webhook,
-        status__in=[ResyncJob.Status.QUEUED, ResyncJob.Status.RUNNING],
+        status__in=ACTIVE_RESYNC_STATUSES,
         progress_at__lt=now - STALE_AFTER,
     ).update(status=ResyncJob.Status.FAILED, error="No progress for 10 minutes.", finished_at=now)
 
