@@ -3,8 +3,8 @@
 import json
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.factories import ContactFactory, StationFactory, StreamFactory, WebhookFactory
@@ -21,10 +21,21 @@ def operator(django_user_model):
 
 
 def _click_and_load(browser, element) -> None:
-    """Click, and wait until the browser has left the current page for the next one."""
+    """Click, and wait until the browser has left the current page for the next one.
+
+    While Chromium swaps documents, asking about the old page's node can also fail with
+    "Node with given id does not belong to the document": that too means it is gone."""
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(page))
+
+    def left_the_page(_browser) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale, or detached mid-navigation
+            return True
+        return False
+
+    WebDriverWait(browser, 20).until(left_the_page)
 
 
 def _log_in(browser, live_server, screenshot):
