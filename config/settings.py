@@ -133,7 +133,9 @@ LOGGING = {
 # keeps no success results (save_limit=-1: each saved result costs a reload of the table)
 # and never re-runs a failed task by itself (max_attempts=1; retries are our own rows).
 # `retry` (redelivery of a task whose worker vanished) must exceed `timeout` plus queue
-# wait, or a slow task would run twice.
+# wait, or a slow task would run twice. The cluster takes only as many tasks off the queue
+# as it has workers (queue_limit, bulk): the rest stay visible as waiting, which lets a
+# publisher skip queueing another send task (webhooks.queueing).
 REDIS_URL = env_str("REDIS_URL", "")
 Q_WORKERS = env_int("Q_WORKERS", 2)
 Q_CLUSTER = {
@@ -146,8 +148,8 @@ Q_CLUSTER = {
     "save_limit": -1,
     "recycle": 100_000,
     "catch_up": False,
-    "queue_limit": 50,
-    "bulk": 4,
+    "queue_limit": Q_WORKERS,
+    "bulk": 1,
     "poll": 0.1,
     "label": "Task queue",
 }

@@ -82,7 +82,7 @@ class SoftDeleteQuerySet(models.QuerySet):
     """Bulk soft delete and recover: one UPDATE, and one push message per row changed."""
 
     def _mark(self, *, deleted: bool, action: PushAction) -> int:
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             rows = list(self.filter(deleted_at__isnull=deleted).values_list("pk", "station_id"))
             now = timezone.now()
             count = self.model.all_objects.filter(pk__in=[pk for pk, _ in rows]).update(
@@ -130,7 +130,9 @@ class StationRecord(models.Model):
 
     def save(self, *args, push_action: PushAction | None = None, **kwargs):
         """Save and announce the change (create, or update if any value changed) in the
-        same transaction, so the push message exists exactly when the change does."""
+        same transaction, so the push message exists exactly when the change does. No
+        savepoint (two round trips per save): like Django's own save, a failure here spoils
+        the caller's transaction."""
         action = push_action or (
             PushAction.CREATE
             if self._state.adding
@@ -138,7 +140,7 @@ class StationRecord(models.Model):
             if self._has_changes()
             else None
         )
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
             if action:
                 announce_changes(type(self), [(self.pk, self.station_id)], action)

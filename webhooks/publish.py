@@ -28,7 +28,7 @@ from stations.models import Station
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.payloads import encode_body
-from webhooks.queueing import queue_deliveries
+from webhooks.queueing import queue_sending
 
 __all__ = ["Draft", "publish", "publish_batch", "push_webhooks_for", "webhooks_for"]
 
@@ -112,7 +112,7 @@ def publish_batch(drafts: Iterable[Draft], *, queue_after_commit: bool = True) -
     if not drafts:
         return []
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         paced = {w.pk for d in drafts for w in d.webhooks if w.throttle_s or w.debounce_s}
         if paced:  # one publisher at a time per paced webhook, so supersession is exact
             list(Webhook.objects.select_for_update().filter(pk__in=paced).values_list("pk"))
@@ -145,9 +145,9 @@ def publish_batch(drafts: Iterable[Draft], *, queue_after_commit: bool = True) -
                     )
                 )
         Delivery.objects.bulk_create(deliveries)
-    due_now = [d.pk for d in deliveries if d.next_attempt_at <= now]
+    due_now = sum(d.next_attempt_at <= now for d in deliveries)
     if queue_after_commit and due_now:
-        transaction.on_commit(partial(queue_deliveries, due_now))
+        transaction.on_commit(partial(queue_sending, due_now))
     return events
 
 

@@ -116,7 +116,7 @@ def publish_push_changes(
     if not changes:
         return 0
     written = 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for station_id in dict.fromkeys(c.station_id for c in changes):
             hooks = only_webhooks
             if hooks is None:

@@ -163,7 +163,7 @@ def _reset_for_redelivery(deliveries: QuerySet[Delivery]) -> int:
 def deliveries_redeliver(*, deliveries: QuerySet[Delivery]) -> int:
     ids = list(deliveries.exclude(status=DeliveryStatus.PENDING).values_list("pk", flat=True))
     count = _reset_for_redelivery(Delivery.objects.filter(pk__in=ids))
-    transaction.on_commit(lambda: queueing.queue_deliveries(ids))
+    transaction.on_commit(lambda: queueing.queue_sending(count))
     return count
 
 

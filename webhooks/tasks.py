@@ -2,11 +2,7 @@
 
 from webhooks import delivery, resync, retention
 
-__all__ = ["drain_due_deliveries", "prune_delivery_log", "run_resync", "send_deliveries"]
-
-
-def send_deliveries(delivery_ids: list[int]) -> int:
-    return delivery.send_deliveries(ids=delivery_ids, limit=len(delivery_ids))
+__all__ = ["drain_due_deliveries", "prune_delivery_log", "run_resync"]
 
 
 def drain_due_deliveries() -> int:
