@@ -91,14 +91,14 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires():
     webhook = WebhookFactory()
     event = publish_track_unqueued(webhook)
     pending = event.deliveries.get()
-    assert delivery.claim_due_deliveries(limit=10) == [pending.pk]
+    assert delivery.claim_due_deliveries(limit=10) == [pending]
     assert delivery.claim_due_deliveries(limit=10) == []
     # a worker that died leaves its lease behind; once expired, the delivery is due again
     Delivery.objects.filter(pk=pending.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
     assert delivery.has_due_deliveries()
-    assert delivery.claim_due_deliveries(limit=10) == [pending.pk]
+    assert delivery.claim_due_deliveries(limit=10) == [pending]
 
 
 def test_deliveries_of_a_disabled_webhook_fail_without_a_request(httpserver):

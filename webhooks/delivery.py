@@ -88,8 +88,9 @@ def has_overdue_deliveries(*, overdue_s: float) -> bool:
     )
 
 
-def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> list[int]:
-    """Lease up to `limit` due deliveries (only among `ids` when given); returns their ids."""
+def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> list[Delivery]:
+    """Lease up to `limit` due deliveries, oldest first (only among `ids` when given);
+    returns them loaded with their event and webhook."""
     now = timezone.now()
     with transaction.atomic():
         due = Delivery.objects.filter(_due_filter(now))
@@ -97,11 +98,11 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> list[in
             due = due.filter(pk__in=ids)
         claimed = list(
             due.order_by("next_attempt_at")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
+            .select_related("event", "webhook")
+            .select_for_update(skip_locked=True, of=("self",))[:limit]
         )
         if claimed:
-            Delivery.objects.filter(pk__in=claimed).update(
+            Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
                 lease_expires_at=now + timedelta(seconds=lease_s())
             )
     return claimed
@@ -311,10 +312,9 @@ def _send_all(outgoing: list[Request]) -> list[AttemptResult]:
 def send_deliveries(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) -> int:
     """Claim up to `limit` due deliveries (among `ids` if given), send, record.
     Returns how many were claimed."""
-    claimed = claim_due_deliveries(limit=limit, ids=ids)
-    if not claimed:
+    deliveries = claim_due_deliveries(limit=limit, ids=ids)
+    if not deliveries:
         return 0
-    deliveries = list(Delivery.objects.filter(pk__in=claimed).select_related("event", "webhook"))
     sendable = [d for d in deliveries if d.webhook.enabled]
     now = timezone.now()
     results = _send_all(
@@ -332,7 +332,7 @@ def send_deliveries(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) ->
         ]
     )
     _record(deliveries, {r.delivery_id: r for r in results})
-    return len(claimed)
+    return len(deliveries)
 
 
 def drain_due_deliveries(*, budget_s: float = DRAIN_BUDGET_S) -> int:

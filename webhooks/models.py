@@ -57,6 +57,7 @@ class Webhook(models.Model):
     )
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     key = EncryptedTextField(blank=True, help_text="Sent as the api-key header when set.")
+    ENCRYPTED_FIELDS = ("secret", "previous_secret", "key")
     delay_s = models.PositiveIntegerField(
         "delay (s)",
         default=0,

@@ -32,7 +32,7 @@ from stations.models import Broadcast, Item, Program
 from webhooks.choices import Trigger
 from webhooks.models import JobCounter, Webhook
 from webhooks.payloads import push_message
-from webhooks.publish import Draft, publish_batch
+from webhooks.publish import Draft, publish_batch, webhooks_for
 
 __all__ = [
     "Change",
@@ -120,11 +120,7 @@ def publish_push_changes(
         for station_id in dict.fromkeys(c.station_id for c in changes):
             hooks = only_webhooks
             if hooks is None:
-                hooks = list(
-                    Webhook.objects.filter(
-                        station_id=station_id, trigger=Trigger.PUSH, enabled=True
-                    )
-                )
+                hooks = list(webhooks_for(station_id, Trigger.PUSH))
             routed = [
                 (change, [w for w in hooks if w.watches(change.model)])
                 for change in changes

@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         table = connection.ops.quote_name(Webhook._meta.db_table)
-        columns = ["secret", "previous_secret", "key"]
+        columns = Webhook.ENCRYPTED_FIELDS
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SELECT id, {', '.join(columns)} FROM {table}")
             rows = cursor.fetchall()
