@@ -81,7 +81,7 @@ def test_dashboard_shows_each_station(
         event_type=Trigger.STREAM_ALERT,
         payload={"summary": "Example FM Alert: Stream 1 is down"},
         webhooks=[WebhookFactory(station=station, trigger=Trigger.STREAM_ALERT)],
-        queue_after_commit=False,
+        queue_work=False,
     )
     StationFactory(name="Quiet Radio")
     # when

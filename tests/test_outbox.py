@@ -10,7 +10,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.factories import StationFactory, WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD, publish_track, publish_track_unqueued
-from webhooks import delivery, queueing
+from webhooks import delivery
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Event
 from webhooks.publish import publish, webhooks_for
@@ -46,7 +46,7 @@ def test_one_delivery_per_enabled_matching_webhook():
         event_type=Trigger.NEWTRACK,
         payload=TRACK_PAYLOAD,
         webhooks=webhooks_for(station, Trigger.NEWTRACK),
-        queue_after_commit=False,
+        queue_work=False,
     )
     assert [d.webhook for d in event.deliveries.all()] == [on]
 
@@ -111,25 +111,6 @@ def test_deliveries_of_a_disabled_webhook_fail_without_a_request(httpserver):
     assert failed.status == DeliveryStatus.FAILED and failed.attempt_count == 0
     assert failed.last_error == "Webhook is disabled."
     assert httpserver.log == []
-
-
-@pytest.mark.parametrize(
-    ("deliveries", "waiting", "queued"),
-    [(1, 0, 1), (1, 1, 0), (1, 5, 0), (250, 0, 3), (250, 2, 1)],
-)
-def test_fresh_deliveries_get_one_send_task_per_batch_less_those_waiting(
-    monkeypatch, deliveries, waiting, queued
-):
-    # given `waiting` send tasks nobody has taken yet
-    tasks = []
-    monkeypatch.setattr(queueing, "queued_task_count", lambda: waiting)
-    monkeypatch.setattr(queueing, "queue_drain", lambda: tasks.append("send"))
-
-    # when `deliveries` fresh deliveries are due
-    queueing.queue_sending(deliveries)
-
-    # then only the missing tasks are queued: a waiting one sends whatever is due
-    assert len(tasks) == queued
 
 
 def test_a_send_task_also_sends_deliveries_it_was_not_queued_for(httpserver, capture_on_commit):

@@ -80,7 +80,7 @@ def test_test_events_ignore_pacing(httpserver, admin_user):
         event_type=Trigger.NEWTRACK,
         payload=TRACK_PAYLOAD,
         webhooks=[webhook],
-        queue_after_commit=False,
+        queue_work=False,
     )
     sent = webhook_send_test_event(webhook=webhook, actor=admin_user)
     assert sent.status == DeliveryStatus.DELIVERED

@@ -41,7 +41,7 @@ def publish_track_unqueued(webhook):
         event_type=Trigger.NEWTRACK,
         payload=TRACK_PAYLOAD,
         webhooks=[webhook],
-        queue_after_commit=False,
+        queue_work=False,
     )
 
 

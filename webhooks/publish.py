@@ -1,9 +1,10 @@
 """publish(): the one way an event enters the hub, whatever its family.
 
 In the caller's transaction it writes the Event (the outbox) and one Delivery per
-webhook; the work is queued only after commit, so a rolled-back change sends nothing and
-a committed one is never lost (the due-time poller and the sweep find it even if the
-queueing itself is lost).
+webhook, and has the work queued (webhooks.queueing: in the same transaction with the ORM
+broker, after commit with Redis), so a rolled-back change sends nothing and a committed
+one is never lost (the due-time poller and the sweep find it even if the queueing itself
+is lost).
 
 Each webhook's receiver-friendly options decide when its delivery is first due:
 - `delay_s`: every message goes out that much later;
@@ -16,7 +17,6 @@ Each webhook's receiver-friendly options decide when its delivery is first due:
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -108,7 +108,7 @@ class Draft:
     is_test: bool = False
 
 
-def publish_batch(drafts: Iterable[Draft], *, queue_after_commit: bool = True) -> list[Event]:
+def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[Event]:
     """Write many events and their deliveries with two bulk inserts (plus the pacing
     look-ups of webhooks that throttle or debounce). Drafts without webhooks are skipped.
     Returns the events written, in order."""
@@ -149,9 +149,9 @@ def publish_batch(drafts: Iterable[Draft], *, queue_after_commit: bool = True) -
                     )
                 )
         Delivery.objects.bulk_create(deliveries)
-    due_now = sum(d.next_attempt_at <= now for d in deliveries)
-    if queue_after_commit and due_now:
-        transaction.on_commit(partial(queue_sending, due_now))
+        due_now = sum(d.next_attempt_at <= now for d in deliveries)
+        if queue_work and due_now:
+            queue_sending(due_now)
     return events
 
 
@@ -166,14 +166,14 @@ def publish(
     model_id: int | None = None,
     coalesce_key: str = "",
     is_test: bool = False,
-    queue_after_commit: bool = True,
+    queue_work: bool = True,
 ) -> Event | None:
     """Write the event and its deliveries to `webhooks`; None when there is no webhook.
 
     `actor` defaults to whoever the current context acts as (stations.actors).
     `coalesce_key` names the object a push update is about, for debouncing webhooks.
     Test events (`is_test`) are due at once, whatever the webhook's pacing options.
-    With `queue_after_commit=False` the caller sends the deliveries itself (the admin's
+    With `queue_work=False` the caller sends the deliveries itself (the admin's
     "send test event" does, to show the answer at once)."""
     draft = Draft(
         station_id=station.pk,
@@ -186,5 +186,5 @@ def publish(
         coalesce_key=coalesce_key,
         is_test=is_test,
     )
-    events = publish_batch([draft], queue_after_commit=queue_after_commit)
+    events = publish_batch([draft], queue_work=queue_work)
     return events[0] if events else None

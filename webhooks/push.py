@@ -109,7 +109,7 @@ def publish_push_changes(
     *,
     resync: bool = False,
     only_webhooks: list[Webhook] | None = None,
-    queue_after_commit: bool = True,
+    queue_work: bool = True,
 ) -> int:
     """Publish one message per change to every enabled push webhook of its station that
     watches its model (or to `only_webhooks`, for a resync). Returns messages written."""
@@ -155,7 +155,7 @@ def publish_push_changes(
                     )
                     for (change, targets), job_id in zip(routed, job_ids, strict=True)
                 ),
-                queue_after_commit=queue_after_commit,
+                queue_work=queue_work,
             )
             written += len(routed)
     return written

@@ -2,16 +2,28 @@
 
 A send task sends whatever is due when it runs (oldest first, batch after batch), not a
 list of deliveries fixed when it was queued. So fresh deliveries need a task only when
-none is already waiting in the queue: under a burst of single changes, many messages ride
-on one task, and the cost per message (a task's trip through the broker, the claim, the
-record) falls as the load rises instead of piling up. A waiting task of another kind (a
-resync, a schedule) can also make a publisher skip; the due-time poller
-(webhooks.dispatch) then queues a send task within WEBHOOKS_DISPATCH_POLL_S.
+none is already waiting in the queue: under a burst of changes, many messages ride on one
+task, and the cost per message (a task's trip through the broker, the claim, the record)
+falls as the load rises instead of piling up.
+
+With the ORM broker (the default) the queue is a table in our database, and the work is
+queued inside the transaction that wrote the deliveries: no second commit, and a task
+exists exactly when its deliveries do. A waiting task is reused only while this
+transaction holds its row locked (`FOR NO KEY UPDATE SKIP LOCKED`): the cluster cannot
+take it before the deliveries are committed, so it is sure to see them. With Redis the
+work is queued after commit, reusing any task still waiting then (and so in django-q2's
+`sync` mode, which runs a task as soon as it is queued). A waiting task of
+another kind (a resync, a schedule) can be taken for a send task; the due-time poller
+(webhooks.dispatch) then queues one within WEBHOOKS_DISPATCH_POLL_S.
 """
 
 import math
 
+from django.db import transaction
+from django.utils import timezone
 from django_q.brokers import Broker, get_broker
+from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 __all__ = ["BATCH_SIZE", "queue_drain", "queue_resync", "queue_sending", "queued_task_count"]
@@ -31,9 +43,25 @@ def _get_broker() -> Broker:
 
 
 def queue_sending(count: int) -> None:
-    """Have enough send tasks waiting for `count` deliveries that just became due: one per
-    BATCH_SIZE (so a big batch spreads over every worker), less the tasks already waiting."""
-    for _ in range(math.ceil(count / BATCH_SIZE) - queued_task_count()):
+    """Have send tasks for `count` deliveries that are due now: one per BATCH_SIZE (so a
+    big batch spreads over every worker), less the waiting tasks that will run after
+    them. Call it in the transaction that wrote them (see the module docstring)."""
+    wanted = math.ceil(count / BATCH_SIZE)
+    if Conf.SYNC or not Conf.ORM:  # sync (tests) runs a task when queued: after commit
+        transaction.on_commit(lambda: _queue_drains(wanted - queued_task_count()))
+        return
+    with transaction.atomic(using=Conf.ORM, savepoint=False):
+        held = list(
+            OrmQ.objects.using(Conf.ORM)
+            .filter(key=_get_broker().list_key, lock__lte=timezone.now())
+            .select_for_update(skip_locked=True, no_key=True)
+            .values_list("pk", flat=True)[:wanted]
+        )
+        _queue_drains(wanted - len(held))
+
+
+def _queue_drains(count: int) -> None:
+    for _ in range(count):
         queue_drain()
 
 

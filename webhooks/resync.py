@@ -125,7 +125,7 @@ def run_resync(job_id: int) -> None:
                         ],
                         resync=True,
                         only_webhooks=[job.webhook],
-                        queue_after_commit=False,
+                        queue_work=False,
                     )
                     job.counts[model] += len(ids)
                     ResyncJob.objects.filter(pk=job.pk).update(

@@ -102,7 +102,7 @@ def webhook_send_test_event(*, webhook: Webhook, actor) -> Delivery:
             webhooks=[webhook],
             actor=Actor(user_id=actor.pk),
             is_test=True,
-            queue_after_commit=False,
+            queue_work=False,
         )
     sent = event.deliveries.get()
     delivery.send_deliveries(ids=[sent.pk], limit=1)
@@ -163,7 +163,8 @@ def _reset_for_redelivery(deliveries: QuerySet[Delivery]) -> int:
 def deliveries_redeliver(*, deliveries: QuerySet[Delivery]) -> int:
     ids = list(deliveries.exclude(status=DeliveryStatus.PENDING).values_list("pk", flat=True))
     count = _reset_for_redelivery(Delivery.objects.filter(pk__in=ids))
-    transaction.on_commit(lambda: queueing.queue_sending(count))
+    if count:
+        queueing.queue_sending(count)
     return count
 
 

@@ -26,7 +26,7 @@ def publish_tracks_unqueued(webhook, count: int) -> list[str]:
             )
             for _ in range(count)
         ],
-        queue_after_commit=False,
+        queue_work=False,
     )
     return [event.message_id for event in events]
 

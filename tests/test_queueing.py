@@ -1,0 +1,150 @@
+"""Send tasks are queued only where no waiting task will send the fresh deliveries; with
+the ORM broker, in the transaction that wrote them, holding any task it reuses so the
+cluster cannot take it before the commit."""
+
+import threading
+
+import pytest
+from django.db import OperationalError, connection, transaction
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+from django_q.models import OrmQ
+
+from tests.cluster_helpers import start_cluster, stop_cluster, wait_for
+from tests.factories import WebhookFactory
+from tests.webhook_helpers import TRACK_PAYLOAD
+from webhooks import queueing
+from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.models import Delivery
+from webhooks.publish import publish
+
+GUARD_S = 10  # only a failure guard: a passing run never waits this long
+
+
+@pytest.fixture
+def queue_not_sync(monkeypatch):
+    """django-q2 as in production: tasks go to the ORM broker's table (the test settings
+    run them at once)."""
+    monkeypatch.setattr(Conf, "SYNC", False)
+    assert Conf.ORM == "default"
+
+
+def publish_to(webhook):
+    return publish(
+        station=webhook.station,
+        event_type=Trigger.NEWTRACK,
+        payload=TRACK_PAYLOAD,
+        webhooks=[webhook],
+    )
+
+
+@pytest.mark.django_db
+def test_orm_broker_task_is_queued_with_the_deliveries_and_rolled_back_with_them(
+    queue_not_sync,
+):
+    webhook = WebhookFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish_to(webhook)
+        assert OrmQ.objects.count() == 1  # in the transaction, before any commit
+        raise RuntimeError("the change failed")
+    assert OrmQ.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("deliveries", "waiting", "tasks_after"), [(1, 0, 1), (1, 1, 1), (250, 1, 3)]
+)
+def test_orm_broker_reuses_waiting_tasks(queue_not_sync, deliveries, waiting, tasks_after):
+    # given `waiting` send tasks nobody has taken yet
+    for _ in range(waiting):
+        queueing.queue_drain()
+
+    # when `deliveries` due deliveries are written
+    with transaction.atomic():
+        queueing.queue_sending(deliveries)
+
+    # then one task per 100 of them, the waiting ones counted
+    assert OrmQ.objects.count() == tasks_after
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("deliveries", "waiting", "queued"), [(1, 0, 1), (1, 1, 0), (250, 2, 1)])
+def test_after_commit_queueing_counts_waiting_tasks(
+    monkeypatch, capture_on_commit, deliveries, waiting, queued
+):
+    # given the Redis broker's path (and sync mode's), with `waiting` tasks in the queue
+    tasks = []
+    monkeypatch.setattr(queueing, "queued_task_count", lambda: waiting)
+    monkeypatch.setattr(queueing, "queue_drain", lambda: tasks.append("send"))
+
+    # when `deliveries` due deliveries are written
+    with capture_on_commit(execute=True), transaction.atomic():
+        queueing.queue_sending(deliveries)
+        assert tasks == []  # nothing before the commit
+
+    # then only the missing tasks are queued
+    assert len(tasks) == queued
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_reused_task_cannot_be_taken_before_the_commit(queue_not_sync):
+    # given a waiting send task, and a publisher whose transaction reuses it, still open
+    webhook = WebhookFactory()
+    queueing.queue_drain()
+    published, release = threading.Event(), threading.Event()
+
+    def publisher():
+        try:
+            with transaction.atomic():
+                publish_to(webhook)
+                published.set()
+                release.wait(GUARD_S)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    assert published.wait(GUARD_S)
+    assert OrmQ.objects.count() == 1  # reused, not a second task
+    broker = get_broker()
+    try:
+        # when the cluster's pusher tries to take it
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+        # then it has to wait for the publisher's commit
+        with pytest.raises(OperationalError, match="lock timeout"):
+            broker.dequeue()
+    finally:
+        release.set()
+        thread.join(GUARD_S)
+    connection.close()
+    # and takes it once the deliveries are committed
+    assert [pk for pk, _ in broker.dequeue()] == list(OrmQ.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_cluster_sends_what_publishers_queued_in_their_transactions(
+    httpserver, queue_not_sync
+):
+    # given a running cluster whose due-time poller would take a minute to step in
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    cluster = start_cluster(WEBHOOKS_DISPATCH_POLL_S="60")
+    try:
+        assert wait_for(lambda: OrmQ.objects.count() == 0, GUARD_S)  # the schedules ran
+        # when changes are published one after another, each in its own transaction
+        events = []
+        for _ in range(20):
+            with transaction.atomic():
+                events.append(publish_to(webhook))
+        # then the queued tasks send every one, the poller no part of it
+        assert wait_for(lambda: len(httpserver.log) == len(events), GUARD_S)
+    finally:
+        stop_cluster(cluster)
+    assert {request.headers["webhook-id"] for request, _ in httpserver.log} == {
+        event.message_id for event in events
+    }
+    assert not Delivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists()
