@@ -19,6 +19,7 @@ another kind (a resync, a schedule) can be taken for a send task; the due-time p
 
 import math
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_q.brokers import Broker, get_broker
@@ -43,10 +44,11 @@ def _get_broker() -> Broker:
 
 
 def queue_sending(count: int) -> None:
-    """Have send tasks for `count` deliveries that are due now: one per BATCH_SIZE (so a
-    big batch spreads over every worker), less the waiting tasks that will run after
-    them. Call it in the transaction that wrote them (see the module docstring)."""
-    wanted = math.ceil(count / BATCH_SIZE)
+    """Have send tasks for `count` deliveries that are due now: one per BATCH_SIZE, up to
+    one per worker (each sends batch after batch while any is due; other clusters' pollers
+    join in on a bigger backlog), less the waiting tasks that will run after them. Call it
+    in the transaction that wrote them (see the module docstring)."""
+    wanted = min(math.ceil(count / BATCH_SIZE), settings.Q_WORKERS)
     if Conf.SYNC or not Conf.ORM:  # sync (tests) runs a task when queued: after commit
         transaction.on_commit(lambda: _queue_drains(wanted - queued_task_count()))
         return
