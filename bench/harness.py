@@ -28,10 +28,12 @@ __all__ = [
     "Row",
     "bench_env",
     "cluster_pids",
+    "cpu_seconds",
     "free_port",
     "migrate",
     "peak_rss_mb",
     "percentile",
+    "postgres_backend_pids",
     "print_table",
     "read_rows",
     "setup_django",
@@ -307,6 +309,27 @@ def peak_rss_mb(pid: int | str = "self") -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (those gone count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backend_pids() -> list[int]:
+    """The server processes of this database's connections (this process's too)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 def percentile(values: list[float], p: float) -> float:

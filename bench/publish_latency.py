@@ -4,12 +4,14 @@ Publishers (separate processes, 100 changes/s each; behind schedule they run fla
 for at most twice the planned time, and the rate they achieved is reported) change a
 Program's title in its own transaction, with one push webhook on the station, and record
 the commit time of each message (an on_commit callback registered before the save runs
-first after COMMIT). A receiver process (bench/receiver.py) records when each
-`webhook-id` arrived. The latency of a message is arrival - commit; p50 and p99 over
-every message published, a message that never arrived counting as infinitely late. A
-real `qcluster` (Q_WORKERS=2, default settings) delivers, with the ORM broker (the
-default), then with Redis (redis://127.0.0.1:6379/14, flushed first), then with the ORM
-broker at half the rate, below the point where this 2-core machine saturates.
+first after COMMIT) and its id (as the model generates it: no query). A receiver process
+(bench/receiver.py) records when each `webhook-id` arrived. The latency of a message is
+arrival - commit; p50 and p99 over every message published, a message that never arrived
+counting as infinitely late. A real `qcluster` (Q_WORKERS=2, default settings) delivers,
+with the ORM broker (the default), then with Redis (redis://127.0.0.1:6379/14, flushed
+first), then with the ORM broker at half the rate, below the point where this 2-core
+machine saturates. The CPU time the publishers, the cluster and PostgreSQL's backends use
+per message is reported too, against the budget the two cores leave at the rate asked.
 
 The baseline, in the same run: a bare client (bench/bare_client.py) hitting the same
 receiver directly at the same rate; its latency is arrival - the moment before it sent.
@@ -51,11 +53,27 @@ TARGET_P99_S = 1.0
 # --- in a publisher process -------------------------------------------------------------
 
 
+def record_message_ids() -> list[str]:
+    """Wrap Event.message_id's default so the ids this process generates are listed as
+    they are made: knowing each message's id costs the publisher no query."""
+    field = Event._meta.get_field("message_id")
+    generate, made = field.default, []
+
+    def recorded() -> str:
+        made.append(generate())
+        return made[-1]
+
+    field.default = recorded
+    field.__dict__.pop("_get_default", None)  # Django caches the default's callable
+    return made
+
+
 def publish_paced(station_id: int, offset: int, rate: float, duration_s: float, out: str) -> None:
     """Change this publisher's programs at `rate`/s; write "<message id> <commit time>"."""
     programs = list(Program.objects.filter(station_id=station_id).order_by("pk"))[
         offset::PUBLISHERS
     ]
+    message_ids = record_message_ids()
     for n in range(WARMUP_SAVES):
         programs[n % len(programs)].title = f"Warm-up {n}"
         programs[n % len(programs)].save()
@@ -75,16 +93,11 @@ def publish_paced(station_id: int, offset: int, rate: float, duration_s: float, 
             transaction.on_commit(lambda times=commit_times: times.append(time.time()))
             program.title = f"Title {offset}-{n}"
             program.save()
-            message_id = (
-                Event.objects.filter(station_id=station_id, model_id=program.pk)
-                .order_by("-pk")
-                .values_list("message_id", flat=True)
-                .first()
-            )
-        committed.append((message_id, commit_times[0]))
+        committed.append((message_ids[-1], commit_times[0]))
     elapsed = time.monotonic() - start
     Path(out).write_text("".join(f"{mid} {at}\n" for mid, at in committed))
     print(len(committed), elapsed, flush=True)
+    sys.stdin.readline()  # stay, with its database connection, until CPU time is read
 
 
 # --- in the benchmark process ------------------------------------------------------------
@@ -126,9 +139,10 @@ def bare_client(receiver_url: str, rate: float, tmp: Path) -> list[float]:
 
 def through_engine(
     receiver_url: str, broker: str, rate: float, tmp: Path
-) -> tuple[list[float], float]:
-    """Latencies of `rate` changes/s for DURATION_S through a cluster on `broker`, and the
-    rate the publishers achieved."""
+) -> tuple[list[float], float, dict[str, float]]:
+    """Latencies of `rate` changes/s for DURATION_S through a cluster on `broker`, the
+    rate the publishers achieved, and the CPU seconds per message of the publishers, the
+    cluster and PostgreSQL's backends."""
     run = f"{broker}-{rate:.0f}"
     station = Station.objects.create(name=f"Latency {run}")
     webhook = Webhook.objects.create(
@@ -171,11 +185,20 @@ def through_engine(
                 sys.exit("A publisher did not start.")
         if not harness.wait_for(lambda: not pending(webhook), SETTLE_TIMEOUT_S):
             sys.exit(f"The {run} cluster did not deliver the warm-up; see {tmp}.")
+        groups = {
+            "publishers": [p.pid for p in publishers],
+            "cluster": harness.cluster_pids(cluster),
+            "PostgreSQL": harness.postgres_backend_pids(),
+        }
+        cpu_before = {name: harness.cpu_seconds(pids) for name, pids in groups.items()}
         for publisher in publishers:
             publisher.stdin.write("go\n")
             publisher.stdin.flush()
-        outputs = [p.communicate(timeout=3 * DURATION_S + 30)[0].split() for p in publishers]
+        outputs = [p.stdout.readline().split() for p in publishers]
         harness.wait_for(lambda: not pending(webhook), SETTLE_TIMEOUT_S, 0.5)
+        cpu = {name: harness.cpu_seconds(pids) - cpu_before[name] for name, pids in groups.items()}
+        for publisher in publishers:
+            publisher.communicate("bye\n", timeout=30)
     finally:
         for publisher in publishers:
             publisher.kill()
@@ -185,7 +208,8 @@ def through_engine(
     for offset in range(PUBLISHERS):
         sent |= read_times(tmp / f"{run}-{offset}.txt")
     achieved = sum(int(out[0]) for out in outputs) / max(float(out[1]) for out in outputs)
-    return latencies(sent, read_times(tmp / "arrived.txt")), achieved
+    cpu_per_message = {name: seconds / len(sent) for name, seconds in cpu.items()}
+    return latencies(sent, read_times(tmp / "arrived.txt")), achieved, cpu_per_message
 
 
 def pending(webhook: Webhook) -> bool:
@@ -218,7 +242,7 @@ def run(rate: float = RATE) -> list[harness.Row]:
 
     rows = []
     bare_p50, bare_p99 = harness.percentile(bare, 50), harness.percentile(bare, 99)
-    for (broker, asked, targeted), (latency, achieved) in zip(runs, measured, strict=True):
+    for (broker, asked, targeted), (latency, achieved, cpu) in zip(runs, measured, strict=True):
         p50, p99 = harness.percentile(latency, 50), harness.percentile(latency, 99)
         lost = sum(math.isinf(x) for x in latency)
         name = {"orm": "ORM broker", "redis": "Redis broker"}[broker]
@@ -238,6 +262,14 @@ def run(rate: float = RATE) -> list[harness.Row]:
                 f"{p99 / bare_p99:.0f}",
                 f"<= {ms(TARGET_P99_S)}" if targeted else "-",
                 harness.verdict(p99 <= TARGET_P99_S if targeted else None),
+            ),
+            harness.Row(
+                f"2. CPU per message, {name}, {asked:.0f}/s asked",
+                f"{2000 / asked:.1f} ms (2 cores / rate asked)",
+                ", ".join(f"{part} {seconds * 1000:.1f} ms" for part, seconds in cpu.items()),
+                f"{sum(cpu.values()) * asked / 2:.2f}",
+                "-",
+                harness.verdict(None),
             ),
         ]
     return rows

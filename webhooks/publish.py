@@ -34,10 +34,12 @@ __all__ = ["Draft", "publish", "publish_batch", "push_webhooks_for", "webhooks_f
 
 
 def webhooks_for(station: Station | int, trigger: Trigger) -> QuerySet[Webhook]:
-    """The station's enabled webhooks for `trigger`, without their secrets: publishing
-    never signs, and decrypting them is a good part of a publish's CPU time."""
-    return Webhook.objects.filter(station=station, trigger=trigger, enabled=True).defer(
-        *Webhook.ENCRYPTED_FIELDS
+    """The station's enabled webhooks for `trigger`, in id order (the default order by
+    station name costs a join), without their secrets: publishing never signs."""
+    return (
+        Webhook.objects.filter(station=station, trigger=trigger, enabled=True)
+        .order_by("pk")
+        .defer(*Webhook.ENCRYPTED_FIELDS)
     )
 
 
