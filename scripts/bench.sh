@@ -2,8 +2,9 @@
 # `make bench`: the benchmarks of issue 9 (bench/), each against a baseline measured in the
 # same run, on throwaway PostgreSQL databases; prints one table (~10 minutes).
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on
-# 127.0.0.1:6379 (both started here when they are not answering) and Debian's nginx
-# (installed here when missing; the benchmarks run their own instance on a free port).
+# 127.0.0.1:6379 (both started here when they are not answering), Debian's nginx and wrk
+# (installed here when missing; the benchmarks run their own nginx on a free port, and wrk
+# against their own gunicorn, on loopback only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
@@ -13,6 +14,10 @@ as_root=()
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get -o DPkg::Lock::Timeout=300 install -y -q nginx-light
+fi
+if ! command -v wrk >/dev/null; then
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get -o DPkg::Lock::Timeout=300 install -y -q wrk
 fi
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   "${as_root[@]}" pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start

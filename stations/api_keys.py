@@ -58,12 +58,15 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     turn into a write per request."""
     if not raw_key.startswith(API_KEY_PREFIX) or len(raw_key) > _MAX_KEY_LENGTH:
         return None
-    api_key = (
-        ApiKey.objects.select_related("station")
-        .filter(prefix=raw_key[:_PREFIX_LENGTH], revoked_at__isnull=True)
-        .first()
-    )
-    if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(raw_key)):
+    try:
+        # get(), not first(): the prefix is unique, and first() would order by the model's
+        # ordering, joining the station's name, on every API request.
+        api_key = ApiKey.objects.select_related("station").get(
+            prefix=raw_key[:_PREFIX_LENGTH], revoked_at__isnull=True
+        )
+    except ApiKey.DoesNotExist:
+        return None
+    if not hmac.compare_digest(api_key.key_hash, _hash(raw_key)):
         return None
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at >= timedelta(

@@ -8,7 +8,7 @@ import pytest
 from stations.models import TrackPlay
 from tests.factories import StationFactory, WebhookFactory
 from tests.xtra_seed import SEED_NEWTRACK, assert_same_shape_as_seed
-from webhooks.models import Event
+from webhooks.models import Delivery, Event
 from webhooks.payloads import iso_timestamp
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +117,19 @@ def test_other_stations_and_disabled_webhooks_get_nothing(
 def test_a_get_is_405(api_client):
     response = api_client.get(TRACKS)
     assert response.status_code == 405 and set(response.json()) == {"detail"}
+
+
+def test_a_report_costs_the_same_queries_for_one_webhook_or_three(
+    api_client, api_key, django_assert_num_queries
+):
+    # given: the key's use is already recorded (at most once a minute), one webhook
+    WebhookFactory(station=api_key.station)
+    api_client.post(TRACKS, HEY_JUDE, format="json")
+    # when / then: the key, the play, the webhooks, the event, its deliveries, and the
+    # savepoints of the two nested transactions (the test runs inside its own)
+    with django_assert_num_queries(9):
+        assert api_client.post(TRACKS, HEY_JUDE, format="json").status_code == 201
+    WebhookFactory.create_batch(2, station=api_key.station)
+    with django_assert_num_queries(9):
+        assert api_client.post(TRACKS, HEY_JUDE, format="json").status_code == 201
+    assert Event.objects.count() == 3 and Delivery.objects.count() == 1 + 1 + 3

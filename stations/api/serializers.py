@@ -268,13 +268,21 @@ class TrackReportSerializer(serializers.Serializer):
     )
 
 
-class TrackPlaySerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True, help_text="`med_...`")
+def _track_play_help(field: str) -> str:
+    return TrackPlay._meta.get_field(field).help_text
 
-    class Meta:
-        model = TrackPlay
-        fields = ["id", "title", "artist", "album", "duration", "external_id", "played_at"]
-        read_only_fields = fields
+
+# Declared field by field, not a ModelSerializer: that one rebuilds its fields from the
+# model on every instance, i.e. on every now-playing request. (A docstring here would
+# become the schema's description.)
+class TrackPlaySerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id", read_only=True, help_text="`med_...`")
+    title = serializers.CharField(read_only=True)
+    artist = serializers.CharField(read_only=True)
+    album = serializers.CharField(read_only=True)
+    duration = serializers.IntegerField(read_only=True, help_text=_track_play_help("duration"))
+    external_id = serializers.CharField(read_only=True, help_text=_track_play_help("external_id"))
+    played_at = serializers.DateTimeField(read_only=True)
 
 
 class EncoderStatusReportSerializer(serializers.Serializer):

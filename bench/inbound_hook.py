@@ -1,0 +1,424 @@
+"""Benchmark 6: the now-playing hook under gunicorn, against a bare DRF view on the same
+server.
+
+The server: gunicorn with 2 workers (its default sync worker class, as the README's
+production command runs it: one request per connection, no keep-alive, so wrk reconnects
+for every request, for both views alike) serving `config.wsgi` on a free 127.0.0.1 port,
+with the production settings of every benchmark process (`harness.bench_env`: DEBUG off,
+the bench database, the ORM broker, the default `API_THROTTLE_RATE`) plus one URL:
+bench/settings.py sets ROOT_URLCONF to bench/urls.py, the project's URLs and the bare view.
+
+The load: `wrk` (Debian's package) on loopback, one thread, CONNECTIONS connections, each
+request a POST of the same JSON track report with an `api-key` header. STATIONS stations
+each have an API key and one enabled now-playing webhook (with a secret and a key); the
+requests take the keys in turn, so each key stays far below the default 600 requests/min
+(counted per web process) and the throttle counts without refusing.
+
+- The hook: `POST /api/v1/studio/tracks/`, the real view: it authenticates the key,
+  throttles, validates, writes the TrackPlay, the Event and its Delivery in one
+  transaction and queues the delivery after commit (the ORM broker's insert). No cluster
+  runs, so the deliveries stay pending.
+- The baseline: `POST /bench/bare/`, a DRF APIView without authentication, permissions or
+  throttles that parses the same body and answers a small JSON object (bench/urls.py).
+
+After a warm-up of each, ROUNDS rounds of ROUND_S seconds of each, taking turns at going
+first (bare, hook, hook, bare, ...) so a drift of the shared machine weighs on both; a
+rate is 2xx answers over wrk's measured seconds, summed over the rounds. Every answer must
+be 2xx, and each hook round must have written as many TrackPlay, Event, pending Delivery
+and queued task rows, at least one per 2xx answer and at most one per request sent (a
+request still in flight when wrk stops is still served; the rows are counted once the
+server is quiet). Latency percentiles are wrk's, over all connections (so they include
+the wait for a free worker). Every run is bounded by ROUND_S and MAX_REQUESTS_PER_RUN.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/stationhooks_bench_x \\
+        .venv/bin/python -m bench.inbound_hook [--profile DIR]
+
+`--profile DIR` runs one hook round under py-spy (`DIR/hook.txt`, collapsed stacks of
+the gunicorn workers, GIL holder only) and prints the share of each step of a request
+(PROFILE_STEPS) and the frames with the most samples of their own.
+"""
+
+import argparse
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench import harness
+
+harness.setup_django()
+
+from django.db import connection  # noqa: E402
+from django_q.models import OrmQ  # noqa: E402
+
+from bench.urls import BARE_VIEW_PATH  # noqa: E402
+from stations.api_keys import api_key_create  # noqa: E402
+from stations.models import Station, TrackPlay  # noqa: E402
+from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
+from webhooks.models import Delivery, Event, Webhook  # noqa: E402
+
+WEB_WORKERS = 2
+CONNECTIONS = 8
+STATIONS = 50
+ROUNDS = 2
+ROUND_S = 12
+WARMUP_S = 3
+MAX_REQUESTS_PER_RUN = 100_000
+SERVER_START_TIMEOUT_S = 30
+SETTLE_S, SETTLE_TIMEOUT_S = 0.5, 15
+TARGET_RATIO = 0.5
+HOOK_PATH = "/api/v1/studio/tracks/"
+TRACK_REPORT = {
+    "title": "Hey Jude",
+    "artist": "The Beatles",
+    "album": "Past Masters",
+    "duration": 431,
+    "external_id": "rd-1",
+}
+
+# Runs in wrk: one prepared request per key, taken in turn; counts what was sent and how
+# it was answered, stops sending after max_requests answers, and prints one JSON line.
+WRK_SCRIPT = """\
+local keys = {%(keys)s}
+local body = %(body)s
+local max_requests = %(max_requests)d
+local prepared = {}
+local threads = {}
+sent, ok, other = 0, 0, 0
+
+function setup(thread)
+    table.insert(threads, thread)
+end
+
+function init(args)
+    for i, key in ipairs(keys) do
+        prepared[i] = wrk.format("POST", nil,
+            {["Content-Type"] = "application/json", ["api-key"] = key}, body)
+    end
+end
+
+function request()
+    sent = sent + 1
+    return prepared[sent %% #prepared + 1]
+end
+
+function response(status, headers, body)
+    if status >= 200 and status < 300 then ok = ok + 1 else other = other + 1 end
+    if ok + other >= max_requests then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+    local totals = {sent = 0, ok = 0, other = 0}
+    for _, thread in ipairs(threads) do
+        for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
+    end
+    local e = summary.errors
+    io.write(string.format(
+        'WRK-RESULT {"sent": %%d, "ok": %%d, "other": %%d, "seconds": %%f, '
+        .. '"p50_ms": %%f, "p99_ms": %%f, "socket_errors": %%d}\\n',
+        totals.sent, totals.ok, totals.other, summary.duration / 1e6,
+        latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+        e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string of ASCII is a valid Lua string literal
+
+
+def seed_stations(count: int) -> list[str]:
+    """`count` stations, each with one enabled now-playing webhook (secret and key) that
+    nothing will deliver to, and an API key; returns the keys."""
+    raw_keys = []
+    for n in range(count):
+        station = Station.objects.create(name=f"Bench FM {n}")
+        Webhook.objects.create(
+            station=station,
+            name="Now playing",
+            url=f"http://127.0.0.1:9/now-playing/{n}",
+            trigger=Trigger.NEWTRACK,
+            key="receiver-key",
+        )
+        raw_keys.append(api_key_create(station=station, name="Playout")[1])
+    return raw_keys
+
+
+class Gunicorn:
+    """`gunicorn config.wsgi` with WEB_WORKERS workers on a free 127.0.0.1 port, with the
+    bench settings; its log goes to `log_path`."""
+
+    def __init__(self, log_path: Path, **extra_env: str) -> None:
+        self.port = harness.free_port()
+        self.log_path = log_path
+        self.extra_env = extra_env
+        self.process: subprocess.Popen | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> "Gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
+        options = ["--workers", str(WEB_WORKERS), "--bind", f"127.0.0.1:{self.port}"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [*command, *options, "--log-level", "warning"],
+                cwd=harness.PROJECT_DIR,
+                env=harness.bench_env(DJANGO_SETTINGS_MODULE="bench.settings", **self.extra_env),
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        harness.wait_for_port(self.port, SERVER_START_TIMEOUT_S)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        harness.stop_cluster(self.process)  # SIGTERM to the master, then the group
+
+
+def wrk(url: str, keys: list[str], seconds: int, tmp: Path) -> dict:
+    """One wrk run against `url`; what the script's done() printed."""
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: `apt-get install -y wrk` (scripts/bench.sh does).")
+    script = tmp / "load.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {
+            "keys": ", ".join(lua_string(key) for key in keys),
+            "body": lua_string(json.dumps(TRACK_REPORT)),
+            "max_requests": MAX_REQUESTS_PER_RUN,
+        }
+    )
+    finished = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", script, url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    )
+    for line in finished.stdout.splitlines():
+        if line.startswith("WRK-RESULT "):
+            result = json.loads(line.removeprefix("WRK-RESULT "))
+            if result["ok"] + result["other"] >= MAX_REQUESTS_PER_RUN:
+                sys.exit(f"wrk stopped at MAX_REQUESTS_PER_RUN before {seconds} s: raise it.")
+            return result
+    sys.exit(f"wrk printed no result:\n{finished.stdout}\n{finished.stderr}")
+
+
+def recorded_rows() -> Counter:
+    """What the hook writes, counted in one statement (one snapshot)."""
+    tables = {
+        "track_plays": f"{TrackPlay._meta.db_table}",
+        "events": f"{Event._meta.db_table} WHERE type = %(newtrack)s",
+        "pending_deliveries": f"{Delivery._meta.db_table} WHERE status = %(pending)s",
+        "queued_tasks": f"{OrmQ._meta.db_table}",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables.values()),
+            {"newtrack": Trigger.NEWTRACK, "pending": DeliveryStatus.PENDING},
+        )
+        return Counter(dict(zip(tables, cursor.fetchone(), strict=True)))
+
+
+def settled_rows() -> Counter:
+    """The counts once the server has finished the requests still in flight when wrk
+    stopped (the queueing after commit comes last): two reads SETTLE_S apart agree."""
+    last = recorded_rows()
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_S)
+        now = recorded_rows()
+        if now == last:
+            break
+        last = now
+    return last
+
+
+def load_rounds(server: Gunicorn, keys: list[str], tmp: Path) -> dict[str, list[dict]]:
+    """Warm-up, then ROUNDS rounds of both, in turn first (bare, hook, hook, bare, ...);
+    each hook run carries the rows it wrote."""
+    for path in (BARE_VIEW_PATH, HOOK_PATH):
+        warmup = wrk(server.url(path), keys, WARMUP_S, tmp)
+        if warmup["other"] or not warmup["ok"]:
+            sys.exit(f"The warm-up of {path} got answers other than 2xx: {warmup}")
+    runs = {"bare": [], "hook": []}
+    for round_ in range(ROUNDS):
+        for name in ("bare", "hook") if round_ % 2 == 0 else ("hook", "bare"):
+            if name == "bare":
+                runs["bare"].append(wrk(server.url(BARE_VIEW_PATH), keys, ROUND_S, tmp))
+                continue
+            before = settled_rows()
+            hook = wrk(server.url(HOOK_PATH), keys, ROUND_S, tmp)
+            after = settled_rows()
+            runs["hook"].append(hook | {"rows": {n: after[n] - before[n] for n in after}})
+    return runs
+
+
+def rate(runs: list[dict]) -> float:
+    """2xx answers per second over all the runs."""
+    return sum(run["ok"] for run in runs) / sum(run["seconds"] for run in runs)
+
+
+def median_p50_ms(runs: list[dict]) -> float:
+    return sorted(run["p50_ms"] for run in runs)[len(runs) // 2]
+
+
+def latency(runs: list[dict]) -> str:
+    return f"p50 {median_p50_ms(runs):.1f} ms, p99 {max(run['p99_ms'] for run in runs):.1f} ms"
+
+
+def totals(runs: list[dict]) -> Counter:
+    counted = Counter()
+    for run in runs:
+        counted.update({k: run[k] for k in ("sent", "ok", "other", "socket_errors")})
+        counted.update(run.get("rows", {}))
+    return counted
+
+
+def all_recorded(hooks: list[dict]) -> bool:
+    """Each hook run wrote as many plays, events, pending deliveries and queued tasks, at
+    least one per 2xx answer and at most one per request sent."""
+    return all(
+        len(set(run["rows"].values())) == 1
+        and run["ok"] <= run["rows"]["track_plays"] <= run["sent"]
+        for run in hooks
+    )
+
+
+# Where a hook request's time goes: (label, frames that all are in the stack, a frame that
+# is not), each step counted inclusively.
+PROFILE_STEPS = [
+    ("Django + DRF + gunicorn, request to response", ("handle_request",), None),
+    ("API key authentication (with the health-check query)", ("perform_authentication",), None),
+    ("throttle", ("check_throttles",), None),
+    ("report validation", ("BaseSerializer.is_valid",), None),
+    ("track_play_record: its transaction, then the queueing", ("track_play_record",), None),
+    ("  TrackPlay insert", ("track_play_record", "QuerySet.create"), "queue_deliveries"),
+    ("  webhooks query", ("track_play_record", "QuerySet._fetch_all"), None),
+    ("  publish_batch: event + delivery inserts", ("publish_batch",), None),
+    ("  queueing after commit (ORM broker)", ("queue_deliveries",), None),
+    ("answer serializer", ("Serializer.data",), None),
+]
+
+
+def print_profile(raw: Path, top: int = 15) -> None:
+    """Share of the samples in requests per step, and the frames with most self samples."""
+    steps, own, total = Counter(), Counter(), 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if "handle_request" not in stack:
+            continue
+        total += int(count)
+        own[stack.rsplit(";", 1)[-1]] += int(count)
+        for label, frames, not_under in PROFILE_STEPS:
+            if all(f in stack for f in frames) and not (not_under and not_under in stack):
+                steps[label] += int(count)
+    print(f"\npy-spy: {total} samples in gunicorn requests (GIL held); share per step:")
+    for label, _, _ in PROFILE_STEPS:
+        print(f"{steps[label] / total:7.1%}  {label}")
+    print("frames with the most self samples:")
+    for frame, count in own.most_common(top):
+        print(f"{count / total:7.1%}  {frame}")
+
+
+def profile_hook(profile: Path) -> None:
+    """One warm hook run under py-spy (its rate is not comparable)."""
+    profile.mkdir(parents=True, exist_ok=True)
+    keys = seed_stations(STATIONS)
+    with Gunicorn(profile / "gunicorn.log") as server:
+        wrk(server.url(HOOK_PATH), keys, WARMUP_S, profile)
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--subprocesses",
+                "--rate",
+                "250",
+                "--format",
+                "raw",
+                "--gil",
+                "--output",
+                str(profile / "hook.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(profile / "py-spy.log", "w"),
+        )
+        time.sleep(1)
+        try:
+            hook = wrk(server.url(HOOK_PATH), keys, ROUND_S, profile)
+        finally:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
+            spy.wait(timeout=60)
+    print(f"hook under py-spy: {hook['ok'] / hook['seconds']:,.0f}/s, {hook}")
+    print_profile(profile / "hook.txt")
+
+
+def run() -> list[harness.Row]:
+    tmp = Path(tempfile.mkdtemp(prefix="stationhooks-bench-inbound-"))
+    keys = seed_stations(STATIONS)
+    with Gunicorn(tmp / "gunicorn.log") as server:
+        runs = load_rounds(server, keys, tmp)
+    bare, hook = rate(runs["bare"]), rate(runs["hook"])
+    ratio = hook / bare
+    bares, hooks = totals(runs["bare"]), totals(runs["hook"])
+    every_2xx = not any(t["other"] or t["socket_errors"] for t in (bares, hooks))
+    recorded = every_2xx and all_recorded(runs["hook"])
+    if recorded:
+        shutil.rmtree(tmp)  # kept, with gunicorn's log, only when a check failed
+    else:
+        print(f"Runs: {json.dumps(runs)}\ngunicorn's log is in {tmp}")
+    return [
+        harness.Row(
+            f"6. now-playing hook, gunicorn {WEB_WORKERS} workers, wrk {CONNECTIONS} connections",
+            f"{bare:,.0f}/s (bare DRF view)",
+            f"{hook:,.0f}/s ({ROUNDS} x {ROUND_S} s each, interleaved)",
+            f"{ratio:.3f}",
+            f">= {TARGET_RATIO}",
+            harness.verdict(ratio >= TARGET_RATIO),
+        ),
+        harness.Row(
+            "6. every answer 2xx; every hook request recorded",
+            f"bare {bares['ok']:,} 2xx of {bares['sent']:,} sent; "
+            f"hook {hooks['ok']:,} 2xx of {hooks['sent']:,} sent",
+            f"{hooks['track_plays']:,} plays, {hooks['events']:,} events, "
+            f"{hooks['pending_deliveries']:,} pending deliveries, {hooks['queued_tasks']:,} tasks",
+            "",
+            "all 2xx, 1 of each per request",
+            harness.verdict(recorded),
+        ),
+        harness.Row(
+            "6. latency under that load (wrk, over all connections)",
+            latency(runs["bare"]),
+            latency(runs["hook"]),
+            f"{median_p50_ms(runs['hook']) / median_p50_ms(runs['bare']):.1f}",
+            "-",
+            harness.verdict(None),
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
+    parser.add_argument("--profile", type=Path, help="py-spy one hook run into this dir")
+    args = parser.parse_args()
+    harness.migrate()
+    if args.profile:
+        profile_hook(args.profile)
+        return
+    rows = run()
+    harness.print_table(rows)
+    if args.json:
+        harness.write_rows(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
