@@ -33,7 +33,8 @@ from bench import harness
 
 harness.setup_django()
 
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django_q.models import OrmQ  # noqa: E402
 
 from stations.models import Program, Station  # noqa: E402
 from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
@@ -191,12 +192,15 @@ def through_engine(
             "PostgreSQL": harness.postgres_backend_pids(),
         }
         cpu_before = {name: harness.cpu_seconds(pids) for name, pids in groups.items()}
+        tasks_before = orm_tasks_queued()
         for publisher in publishers:
             publisher.stdin.write("go\n")
             publisher.stdin.flush()
         outputs = [p.stdout.readline().split() for p in publishers]
         harness.wait_for(lambda: not pending(webhook), SETTLE_TIMEOUT_S, 0.5)
         cpu = {name: harness.cpu_seconds(pids) - cpu_before[name] for name, pids in groups.items()}
+        time.sleep(1)  # PostgreSQL's statistics lag by up to a second
+        tasks = orm_tasks_queued() - tasks_before
         for publisher in publishers:
             publisher.communicate("bye\n", timeout=30)
     finally:
@@ -209,7 +213,17 @@ def through_engine(
         sent |= read_times(tmp / f"{run}-{offset}.txt")
     achieved = sum(int(out[0]) for out in outputs) / max(float(out[1]) for out in outputs)
     cpu_per_message = {name: seconds / len(sent) for name, seconds in cpu.items()}
-    return latencies(sent, read_times(tmp / "arrived.txt")), achieved, cpu_per_message
+    return latencies(sent, read_times(tmp / "arrived.txt")), achieved, cpu_per_message, tasks
+
+
+def orm_tasks_queued() -> int:
+    """Rows ever inserted into the ORM broker's queue table (PostgreSQL's statistics)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = %s",
+            [OrmQ._meta.db_table],
+        )
+        return cursor.fetchone()[0]
 
 
 def pending(webhook: Webhook) -> bool:
@@ -242,7 +256,9 @@ def run(rate: float = RATE) -> list[harness.Row]:
 
     rows = []
     bare_p50, bare_p99 = harness.percentile(bare, 50), harness.percentile(bare, 99)
-    for (broker, asked, targeted), (latency, achieved, cpu) in zip(runs, measured, strict=True):
+    for (broker, asked, targeted), (latency, achieved, cpu, tasks) in zip(
+        runs, measured, strict=True
+    ):
         p50, p99 = harness.percentile(latency, 50), harness.percentile(latency, 99)
         lost = sum(math.isinf(x) for x in latency)
         name = {"orm": "ORM broker", "redis": "Redis broker"}[broker]
@@ -266,7 +282,8 @@ def run(rate: float = RATE) -> list[harness.Row]:
             harness.Row(
                 f"2. CPU per message, {name}, {asked:.0f}/s asked",
                 f"{2000 / asked:.1f} ms (2 cores / rate asked)",
-                ", ".join(f"{part} {seconds * 1000:.1f} ms" for part, seconds in cpu.items()),
+                ", ".join(f"{part} {seconds * 1000:.1f} ms" for part, seconds in cpu.items())
+                + (f"; {tasks:,} tasks for {len(latency):,} messages" if broker == "orm" else ""),
                 f"{sum(cpu.values()) * asked / 2:.2f}",
                 "-",
                 harness.verdict(None),

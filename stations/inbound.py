@@ -8,24 +8,15 @@ so the event goes out only if the report was saved.
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from stations.choices import EncoderStatus, TrackSource
 from stations.models import Encoder, Station, TrackPlay
 from webhooks.choices import Trigger
-from webhooks.models import Webhook
 from webhooks.payloads import encoder_statuschange_event, newtrack_event
 from webhooks.publish import publish, webhooks_for
 
 __all__ = ["EncoderStatusReport", "encoder_report_status", "track_play_record"]
-
-
-def _webhooks_to_publish_to(station: Station, trigger: Trigger) -> QuerySet[Webhook]:
-    """The webhooks an event goes to, as cheaply as every inbound report can load them:
-    in id order (the model's ordering joins the station table for its name), and without
-    their secret and key, which publishing does not read and which cost a decryption each."""
-    return webhooks_for(station, trigger).order_by("pk").defer("secret", "previous_secret", "key")
 
 
 def track_play_record(
@@ -63,7 +54,7 @@ def track_play_record(
                 album=play.album,
                 duration=play.duration,
             ),
-            webhooks=_webhooks_to_publish_to(station, Trigger.NEWTRACK),
+            webhooks=webhooks_for(station, Trigger.NEWTRACK),
         )
     return play
 
@@ -106,6 +97,6 @@ def encoder_report_status(*, encoder: Encoder, status: EncoderStatus) -> Encoder
                     status=locked.status,
                     previous_status=previous_status,
                 ),
-                webhooks=_webhooks_to_publish_to(station, Trigger.ENCODER_STATUS),
+                webhooks=webhooks_for(station, Trigger.ENCODER_STATUS),
             )
     return EncoderStatusReport(encoder=locked, previous_status=previous_status)
