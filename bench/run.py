@@ -3,8 +3,8 @@ database, then one table of all their rows.
 
 A migrated template database (`stationhooks_bench_<pid>_template`) is cloned for each
 benchmark and every database is dropped at the end. Each benchmark is a module of this
-package with a `--json PATH` option that writes its rows; to add one (the admin at scale
-is still to come), write the module and list it in BENCHMARKS.
+package with a `--json PATH` option that writes its rows; to add one, write the module and
+list it in BENCHMARKS.
 
     .venv/bin/python -m bench.run [--only NAME ...] [--keep]
 """
@@ -28,6 +28,7 @@ BENCHMARKS = [
     ("publish_latency", 420),
     ("publish_cost", 180),
     ("resync_scale", 300),
+    ("admin_scale", 300),
     ("inbound_hook", 150),
 ]
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")

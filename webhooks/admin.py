@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -345,24 +345,47 @@ class WebhookAdmin(StationScopedAdmin):
 
 
 class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL an unfiltered delivery list is counted from the planner's estimate
-    (`reltuples`, ~0.2 ms) instead of COUNT(*) (~44 ms per million rows)."""
+    """On PostgreSQL a large delivery list is not counted: COUNT(*) reads every matching
+    row (~44 ms per million even from an index, far more from the table).
+
+    The unfiltered list takes the planner's `reltuples` (~0.2 ms) when it is above
+    ESTIMATE_ABOVE_ROWS. A filtered one is counted, but only up to ESTIMATE_ABOVE_ROWS + 1
+    rows, so the count costs the same for any size of log; a list that reaches that many
+    shows the planner's row estimate for the filter (EXPLAIN, ~0.5 ms) instead, if larger.
+    Below the threshold every count is exact."""
 
     ESTIMATE_ABOVE_ROWS = 100_000
 
     @cached_property
     def count(self):
-        query = self.object_list.query
-        if connection.vendor == "postgresql" and not query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
-                    [self.object_list.model._meta.db_table],
-                )
-                row = cursor.fetchone()
-            if row and row[0] > self.ESTIMATE_ABOVE_ROWS:
-                return row[0]
-        return super().count
+        if connection.vendor != "postgresql":
+            return super().count
+        queryset = self.object_list.order_by()
+        if not queryset.query.where:
+            estimate = self._table_estimate()
+            return estimate if estimate > self.ESTIMATE_ABOVE_ROWS else super().count
+        counted = queryset[: self.ESTIMATE_ABOVE_ROWS + 1].count()
+        if counted <= self.ESTIMATE_ABOVE_ROWS:
+            return counted
+        return max(counted, self._planner_estimate())
+
+    def _table_estimate(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                [self.object_list.model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else 0
+
+    def _planner_estimate(self) -> int:
+        sql, params = self.object_list.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -415,7 +438,6 @@ class DeliveryAdmin(StationScopedAdmin):
         "status",
         "created_at",
     ]
-    list_select_related = ["station", "webhook"]
     search_fields = ["=event__message_id"]
     search_help_text = "A webhook-id (msg_…), or a number: job_id, model_id or delivery id."
     show_full_result_count = False
@@ -450,20 +472,31 @@ class DeliveryAdmin(StationScopedAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("event")
+        """With the station and webhook every row of the list shows, and the event the
+        detail page shows. (The changelist ignores `list_select_related` once the queryset
+        selects related objects: listing them there alone cost two queries per row.)"""
+        return super().get_queryset(request).select_related("event", "station", "webhook")
 
     def get_search_results(self, request, queryset, search_term):
         """Exact, indexed lookups only: a number is a job_id, model_id or delivery id,
-        anything else a webhook-id."""
+        anything else a webhook-id.
+
+        A number's three lookups are a UNION of three indexed queries: as one OR across
+        the delivery and event tables, PostgreSQL can use no index and joins the whole
+        log (~0.9 s for a million deliveries)."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        if term.isdigit():
-            number = int(term)
-            match = Q(event__job_id=number) | Q(event__model_id=number) | Q(pk=number)
-        else:
-            match = Q(event__message_id=term)
-        return queryset.filter(match), False
+        if not term.isdigit():
+            return queryset.filter(event__message_id=term), False
+        number = int(term)
+        ids = Delivery.objects.filter(event__job_id=number).values("pk")
+        ids = ids.union(
+            Delivery.objects.filter(event__model_id=number).values("pk"),
+            Delivery.objects.filter(pk=number).values("pk"),
+            all=True,
+        )
+        return queryset.filter(pk__in=ids), False
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
