@@ -10,10 +10,10 @@ With the ORM broker (the default) the queue is a table in our database, and the 
 queued inside the transaction that wrote the deliveries: no second commit, and a task
 exists exactly when its deliveries do. A waiting task is reused only while this
 transaction holds its row locked (`FOR NO KEY UPDATE SKIP LOCKED`): the cluster cannot
-take it before the deliveries are committed, so it is sure to see them. With Redis the
-work is queued after commit, reusing any task still waiting then (and so in django-q2's
-`sync` mode, which runs a task as soon as it is queued). A waiting task of
-another kind (a resync, a schedule) can be taken for a send task; the due-time poller
+take it before the deliveries are committed, so it is sure to see them. With Redis, and
+in django-q2's `sync` mode (which runs a task as soon as it is queued), the work is queued
+after commit, reusing any task still waiting then. A waiting task of another kind (a
+resync, a stream check) can be taken for a send task; the due-time poller
 (webhooks.dispatch) then queues one within WEBHOOKS_DISPATCH_POLL_S.
 """
 
