@@ -29,6 +29,7 @@ __all__ = [
     "bench_env",
     "cluster_pids",
     "cpu_seconds",
+    "database_name",
     "free_port",
     "migrate",
     "peak_rss_mb",
@@ -118,19 +119,26 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 def setup_django() -> None:
     """Set Django up in this process on `DATABASE_URL`, which must name a bench database
-    (benchmarks fill and mess with it)."""
+    (benchmarks fill and mess with it): a PostgreSQL database or a SQLite file whose name
+    starts with BENCH_DB_PREFIX."""
     os.environ.update({k: v for k, v in bench_env().items() if k not in os.environ})
-    database = urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not database.startswith(
-        BENCH_DB_PREFIX
-    ):
+    url = os.environ.get("DATABASE_URL", "")
+    database = Path(urlsplit(url).path).name
+    if not url.startswith(("postgres", "sqlite")) or not database.startswith(BENCH_DB_PREFIX):
         sys.exit(
-            f"Set DATABASE_URL to a throwaway PostgreSQL database named {BENCH_DB_PREFIX}…"
-            " (or run `make bench`, which creates one)."
+            f"Set DATABASE_URL to a throwaway PostgreSQL database (or SQLite file) named "
+            f"{BENCH_DB_PREFIX}… (or run `make bench`, which creates them)."
         )
     import django
 
     django.setup()
+
+
+def database_name() -> str:
+    """PostgreSQL or SQLite: what this benchmark process runs on."""
+    from django.db import connection
+
+    return "SQLite" if connection.vendor == "sqlite" else "PostgreSQL"
 
 
 def migrate() -> None:

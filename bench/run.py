@@ -2,7 +2,8 @@
 database, then one table of all their rows.
 
 A migrated template database (`stationhooks_bench_<pid>_template`) is cloned for each
-benchmark and every database is dropped at the end. Each benchmark is a module of this
+benchmark and every database is dropped at the end; SQLITE_BENCHMARKS run again on a
+migrated SQLite file in a temporary directory. Each benchmark is a module of this
 package with a `--json PATH` option that writes its rows; to add one, write the module and
 list it in BENCHMARKS.
 
@@ -31,6 +32,8 @@ BENCHMARKS = [
     ("admin_scale", 300),
     ("inbound_hook", 150),
 ]
+# Run again on a SQLite file (the embedded default of `make run`), their figures alongside.
+SQLITE_BENCHMARKS = [("delivery_throughput", 240)]
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 TOTAL_TIMEOUT_S = 20 * 60
 RESULTS = harness.PROJECT_DIR / "var" / "bench-latest.md"
@@ -45,16 +48,14 @@ def database_url(name: str) -> str:
     return f"{POSTGRES_URL}/{name}"
 
 
-def run_benchmark(name: str, template: str, timeout_s: float, out: Path) -> list[harness.Row]:
-    database = f"{template.removesuffix('_template')}_{name}"
-    admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-    print(f"\n=== bench.{name} (on {database}) ===", flush=True)
+def run_benchmark(name: str, url: str, timeout_s: float, out: Path) -> list[harness.Row]:
+    print(f"\n=== bench.{name} (on {url}) ===", flush=True)
     started = time.monotonic()
     try:
         subprocess.run(
             [sys.executable, "-m", f"bench.{name}", "--json", str(out)],
             cwd=harness.PROJECT_DIR,
-            env=harness.bench_env(DATABASE_URL=database_url(database)),
+            env=harness.bench_env(DATABASE_URL=url),
             check=True,
             timeout=timeout_s,
         )
@@ -66,6 +67,15 @@ def run_benchmark(name: str, template: str, timeout_s: float, out: Path) -> list
     finally:
         print(f"=== bench.{name}: {time.monotonic() - started:.0f} s ===", flush=True)
     return [harness.Row(f"{name} did not finish", "", problem, "", "", harness.verdict(False))]
+
+
+def migrate(url: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=harness.PROJECT_DIR,
+        env=harness.bench_env(DATABASE_URL=url),
+        check=True,
+    )
 
 
 def main() -> None:
@@ -82,17 +92,23 @@ def main() -> None:
     rows: list[harness.Row] = []
     admin_sql(f'CREATE DATABASE "{template}"')
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-            cwd=harness.PROJECT_DIR,
-            env=harness.bench_env(DATABASE_URL=database_url(template)),
-            check=True,
-        )
+        migrate(database_url(template))
         for name, timeout_s in BENCHMARKS:
             if args.only and name not in args.only:
                 continue
+            database = f"{template.removesuffix('_template')}_{name}"
+            admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
             left_s = TOTAL_TIMEOUT_S - (time.monotonic() - started)
-            rows += run_benchmark(name, template, min(timeout_s, left_s), tmp / f"{name}.json")
+            url = database_url(database)
+            rows += run_benchmark(name, url, min(timeout_s, left_s), tmp / f"{name}.json")
+        for name, timeout_s in SQLITE_BENCHMARKS:
+            if args.only and name not in args.only:
+                continue
+            url = f"sqlite:///{tmp / (template.removesuffix('_template') + '_' + name)}.sqlite3"
+            migrate(url)
+            left_s = TOTAL_TIMEOUT_S - (time.monotonic() - started)
+            out = tmp / f"{name}-sqlite.json"
+            rows += run_benchmark(name, url, min(timeout_s, left_s), out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if not args.keep:
