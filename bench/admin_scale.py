@@ -31,7 +31,6 @@ VACUUM ANALYZE. The load takes 30-50 s on 2 shared cores.
         .venv/bin/python -m bench.admin_scale
 """
 
-import argparse
 import statistics
 import time
 from dataclasses import dataclass
@@ -490,14 +489,7 @@ def run() -> list[harness.Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
-    args = parser.parse_args()
-    harness.migrate()
-    rows = run()
-    harness.print_table(rows)
-    if args.json:
-        harness.write_rows(rows, args.json)
+    harness.run_and_report(run, harness.arguments(__doc__).parse_args())
 
 
 if __name__ == "__main__":

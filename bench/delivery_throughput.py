@@ -22,7 +22,6 @@ With a SQLite DATABASE_URL (bench/run.py runs that too: the embedded default of
 stacks of every cluster process) and prints the functions that take the most samples.
 """
 
-import argparse
 import json
 import shutil
 import signal
@@ -299,18 +298,8 @@ def run() -> list[harness.Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
-    parser.add_argument("--profile", type=Path, help="py-spy the 2-worker drain into this dir")
-    args = parser.parse_args()
-    harness.migrate()
-    if args.profile:
-        profile_drain(args.profile)
-        return
-    rows = run()
-    harness.print_table(rows)
-    if args.json:
-        harness.write_rows(rows, args.json)
+    args = harness.arguments(__doc__, profile="py-spy the 2-worker drain into this dir")
+    harness.run_and_report(run, args.parse_args(), profile=profile_drain)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Every benchmark runs against a throwaway PostgreSQL database whose name starts w
 `stationhooks_bench_` (bench/run.py creates and drops them) and talks only to 127.0.0.1.
 """
 
+import argparse
 import json
 import math
 import os
@@ -26,6 +27,7 @@ __all__ = [
     "PROJECT_DIR",
     "Nginx",
     "Row",
+    "arguments",
     "bench_env",
     "cluster_pids",
     "cpu_seconds",
@@ -37,6 +39,7 @@ __all__ = [
     "postgres_backend_pids",
     "print_table",
     "read_rows",
+    "run_and_report",
     "setup_django",
     "start_cluster",
     "stop_cluster",
@@ -139,6 +142,33 @@ def database_name() -> str:
     from django.db import connection
 
     return "SQLite" if connection.vendor == "sqlite" else "PostgreSQL"
+
+
+def arguments(doc: str, *, profile: str = "") -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's first line, `--json PATH` (where
+    bench/run.py reads the rows from) and, when `profile` describes it, `--profile DIR`."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
+    if profile:
+        parser.add_argument("--profile", type=Path, help=profile)
+    return parser
+
+
+def run_and_report(
+    run: Callable[[], list[Row]],
+    args: argparse.Namespace,
+    profile: Callable[[Path], None] | None = None,
+) -> None:
+    """Bring the schema up to date, then profile (with `--profile DIR`), or run the
+    benchmark, print its rows and write them to `--json PATH` when given."""
+    migrate()
+    if profile and args.profile:
+        profile(args.profile)
+        return
+    rows = run()
+    print_table(rows)
+    if args.json:
+        write_rows(rows, args.json)
 
 
 def migrate() -> None:

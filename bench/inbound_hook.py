@@ -39,7 +39,6 @@ the gunicorn workers, GIL holder only) and prints the share of each step of a re
 (PROFILE_STEPS) and the frames with the most samples of their own.
 """
 
-import argparse
 import json
 import shutil
 import signal
@@ -410,18 +409,8 @@ def run() -> list[harness.Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
-    parser.add_argument("--profile", type=Path, help="py-spy one hook run into this dir")
-    args = parser.parse_args()
-    harness.migrate()
-    if args.profile:
-        profile_hook(args.profile)
-        return
-    rows = run()
-    harness.print_table(rows)
-    if args.json:
-        harness.write_rows(rows, args.json)
+    args = harness.arguments(__doc__, profile="py-spy one hook run into this dir")
+    harness.run_and_report(run, args.parse_args(), profile=profile_hook)
 
 
 if __name__ == "__main__":

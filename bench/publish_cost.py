@@ -17,7 +17,6 @@
         .venv/bin/python -m bench.publish_cost
 """
 
-import argparse
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -184,14 +183,7 @@ def run() -> list[harness.Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
-    args = parser.parse_args()
-    harness.migrate()
-    rows = run()
-    harness.print_table(rows)
-    if args.json:
-        harness.write_rows(rows, args.json)
+    harness.run_and_report(run, harness.arguments(__doc__).parse_args())
 
 
 if __name__ == "__main__":

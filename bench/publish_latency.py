@@ -20,7 +20,6 @@ receiver directly at the same rate; its latency is arrival - the moment before i
         .venv/bin/python -m bench.publish_latency [--rate 200]
 """
 
-import argparse
 import math
 import shutil
 import subprocess
@@ -293,8 +292,7 @@ def run(rate: float = RATE) -> list[harness.Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
+    parser = harness.arguments(__doc__)
     parser.add_argument("--rate", type=float, default=RATE, help="changes/s (default %(default)s)")
     parser.add_argument("--publisher", nargs=4, metavar=("STATION", "OFFSET", "RATE", "OUT"))
     args = parser.parse_args()
@@ -302,11 +300,7 @@ def main() -> None:
         station, offset, rate, out = args.publisher
         publish_paced(int(station), int(offset), float(rate), DURATION_S, out)
         return
-    harness.migrate()
-    rows = run(args.rate)
-    harness.print_table(rows)
-    if args.json:
-        harness.write_rows(rows, args.json)
+    harness.run_and_report(lambda: run(args.rate), args)
 
 
 if __name__ == "__main__":

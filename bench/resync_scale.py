@@ -166,19 +166,14 @@ def run() -> list[harness.Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also write the rows to this file (bench/run.py)")
+    parser = harness.arguments(__doc__)
     parser.add_argument("--run-job", metavar="JOB_ID", help=argparse.SUPPRESS)
     parser.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_job or args.idle:
         child_main(["--run-job", args.run_job] if args.run_job else ["--idle"])
         return
-    harness.migrate()
-    rows = run()
-    harness.print_table(rows)
-    if args.json:
-        harness.write_rows(rows, args.json)
+    harness.run_and_report(run, args)
 
 
 if __name__ == "__main__":
