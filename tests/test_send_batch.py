@@ -172,3 +172,25 @@ def test_receivers_never_get_netrc_credentials(httpserver, tmp_path, monkeypatch
     # then
     request, _ = httpserver.log[0]
     assert "Authorization" not in request.headers
+
+
+def test_a_receivers_cookies_are_never_sent_back(httpserver):
+    # given a receiver that sets a cookie on its first answer
+    httpserver.expect_ordered_request("/hook").respond_with_response(
+        Response("ok", headers={"Set-Cookie": "session=abc; Path=/"})
+    )
+    httpserver.expect_ordered_request("/hook").respond_with_data("ok")
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+
+    # when two deliveries go out, one after the other, on the same keep-alive session
+    for _ in range(2):
+        publish_track_unqueued(webhook)
+        assert delivery.send_deliveries() == 1
+
+    # then neither carries a cookie: each send is prepared on its own, with the headers
+    # a session adds (Accept, Accept-Encoding, Connection) and ours
+    for request, _ in httpserver.log:
+        assert "Cookie" not in request.headers
+        assert request.headers["Accept"] == "*/*"
+        assert request.headers["User-Agent"].startswith("StationHooks/")
+        assert request.headers["webhook-id"].startswith("msg_")
