@@ -1,11 +1,11 @@
 """Send tasks are queued only where no waiting task will send the fresh deliveries; with
-the ORM broker, in the transaction that wrote them, holding any task it reuses so the
-cluster cannot take it before the commit."""
+the ORM broker, in the transaction that wrote them when none is waiting, and after its
+commit if the task it counted on was taken meanwhile; nothing is locked."""
 
 import threading
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.models import OrmQ
@@ -54,13 +54,15 @@ def test_orm_broker_task_is_queued_with_the_deliveries_and_rolled_back_with_them
 @pytest.mark.parametrize(
     ("deliveries", "waiting", "tasks_after"), [(1, 0, 1), (1, 1, 1), (150, 1, 2), (5_000, 0, 2)]
 )
-def test_orm_broker_reuses_waiting_tasks(queue_not_sync, deliveries, waiting, tasks_after):
+def test_orm_broker_reuses_waiting_tasks(
+    queue_not_sync, capture_on_commit, deliveries, waiting, tasks_after
+):
     # given `waiting` send tasks nobody has taken yet
     for _ in range(waiting):
         queueing.queue_drain()
 
-    # when `deliveries` due deliveries are written
-    with transaction.atomic():
+    # when `deliveries` due deliveries are written and committed
+    with capture_on_commit(execute=True), transaction.atomic():
         queueing.queue_sending(deliveries)
 
     # then one task per 100 of them, at most one per worker, the waiting ones counted
@@ -88,10 +90,27 @@ def test_after_commit_queueing_counts_waiting_tasks(
     assert len(tasks) == queued
 
 
+@pytest.mark.django_db
+def test_a_waiting_task_taken_before_the_commit_is_replaced_after_it(
+    queue_not_sync, capture_on_commit
+):
+    # given a waiting send task, which a publisher counts on
+    queueing.queue_drain()
+    webhook = WebhookFactory()
+    with capture_on_commit(execute=True), transaction.atomic():
+        publish_to(webhook)
+        assert OrmQ.objects.count() == 1  # no second task
+        # when a worker takes that task before the publisher commits
+        OrmQ.objects.all().delete()
+    # then the publisher writes a task after its commit
+    assert OrmQ.objects.count() == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_reused_task_cannot_be_taken_before_the_commit(queue_not_sync):
-    # given a waiting send task, and a publisher whose transaction reuses it, still open
+def test_a_publishing_transaction_never_holds_up_the_cluster(queue_not_sync):
+    # given a waiting send task, and a publisher's transaction that counted on it, still
+    # open (a long import script, say)
     webhook = WebhookFactory()
     queueing.queue_drain()
     published, release = threading.Event(), threading.Event()
@@ -107,22 +126,20 @@ def test_a_reused_task_cannot_be_taken_before_the_commit(queue_not_sync):
 
     thread = threading.Thread(target=publisher)
     thread.start()
-    assert published.wait(GUARD_S)
-    assert OrmQ.objects.count() == 1  # reused, not a second task
-    broker = get_broker()
     try:
-        # when the cluster's pusher tries to take it
+        assert published.wait(GUARD_S)
+        # when the cluster's pusher takes the task meanwhile
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '300ms'")
-        # then it has to wait for the publisher's commit
-        with pytest.raises(OperationalError, match="lock timeout"):
-            broker.dequeue()
+        taken = get_broker().dequeue()
+        # then it gets it at once (no lock to wait for)
+        assert len(taken) == 1
     finally:
         release.set()
         thread.join(GUARD_S)
     connection.close()
-    # and takes it once the deliveries are committed
-    assert [pk for pk, _ in broker.dequeue()] == list(OrmQ.objects.values_list("pk", flat=True))
+    # and the publisher, seeing no task waiting after its commit, wrote one
+    assert OrmQ.objects.exclude(pk=taken[0][0]).count() == 1
 
 
 @pytest.mark.postgres

@@ -6,14 +6,15 @@ none is already waiting in the queue: under a burst of changes, many messages ri
 task, and the cost per message (a task's trip through the broker, the claim, the record)
 falls as the load rises instead of piling up.
 
-With the ORM broker (the default) the queue is a table in our database, and the work is
-queued inside the transaction that wrote the deliveries: no second commit, and a task
-exists exactly when its deliveries do. A waiting task is reused only while this
-transaction holds its row locked (`FOR NO KEY UPDATE SKIP LOCKED`): the cluster cannot
-take it before the deliveries are committed, so it is sure to see them. With Redis, and
-in django-q2's `sync` mode (which runs a task as soon as it is queued), the work is queued
-after commit, reusing any task still waiting then. A waiting task of another kind (a
-resync, a stream check) can be taken for a send task; the due-time poller
+With the ORM broker (the default) the queue is a table in our database. When no send task
+is waiting, the task is written inside the transaction that wrote the deliveries: no
+second commit, and it exists exactly when its deliveries do. When one is waiting, it may
+still be taken before this transaction commits, so after the commit the queue is looked
+at again and a task written if none is waiting any more (a crash just then leaves the
+deliveries to the due-time poller). Nothing is locked: a long transaction that publishes
+early never holds up the cluster. With Redis, and in django-q2's `sync` mode (which runs a
+task as soon as it is queued), the work is queued after commit only. A waiting task of
+another kind (a resync, a stream check) can be taken for a send task; the due-time poller
 (webhooks.dispatch) then queues one within WEBHOOKS_DISPATCH_POLL_S.
 """
 
@@ -46,30 +47,29 @@ def _get_broker() -> Broker:
 def queue_sending(count: int) -> None:
     """Have send tasks for `count` deliveries that are due now: one per BATCH_SIZE, up to
     one per worker (each sends batch after batch while any is due; other clusters' pollers
-    join in on a bigger backlog), less the waiting tasks that will run after them. Call it
-    in the transaction that wrote them (see the module docstring)."""
+    join in on a bigger backlog), less the tasks still waiting when the deliveries are
+    committed. Call it in the transaction that wrote them (see the module docstring)."""
     wanted = min(math.ceil(count / BATCH_SIZE), settings.Q_WORKERS)
     if Conf.SYNC or not Conf.ORM:  # sync (tests) runs a task when queued: after commit
         transaction.on_commit(lambda: _queue_drains(wanted - queued_task_count()))
         return
     with transaction.atomic(using=Conf.ORM, savepoint=False):
-        _queue_drains(wanted - _hold_waiting_tasks(wanted))
+        waiting = _waiting_tasks(wanted)
+        _queue_drains(wanted - waiting)
+        if waiting:
+            transaction.on_commit(
+                lambda: _queue_drains(wanted - _waiting_tasks(wanted)), using=Conf.ORM
+            )
 
 
-def _hold_waiting_tasks(limit: int) -> int:
-    """Lock up to `limit` tasks no worker has taken yet until this transaction ends;
-    returns how many. Raw SQL: it runs on every publish, and through the ORM it costs
-    five times the CPU."""
+def _waiting_tasks(limit: int) -> int:
+    """How many tasks no worker has taken yet, counting up to `limit`. Raw SQL: it runs on
+    every publish, and through the ORM it costs five times the CPU."""
     connection = connections[Conf.ORM]
     table, key, lock = map(connection.ops.quote_name, (OrmQ._meta.db_table, "key", "lock"))
-    for_update = (
-        connection.ops.for_update_sql(skip_locked=True, no_key=True)
-        if connection.features.has_select_for_update
-        else ""
-    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {table} WHERE {key} = %s AND {lock} <= %s LIMIT %s {for_update}",
+            f"SELECT id FROM {table} WHERE {key} = %s AND {lock} <= %s LIMIT %s",
             [_get_broker().list_key, timezone.now(), limit],
         )
         return len(cursor.fetchall())
