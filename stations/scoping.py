@@ -28,11 +28,17 @@ def scope_to_operator(queryset: QuerySet, user, station_path: str) -> QuerySet:
     subquery: PostgreSQL then knows from its statistics how many rows of a large table (the
     delivery log) are those stations', so it picks the right index and the delivery log's
     count estimate is right (with a subquery it assumes an average station)."""
-    stations = stations_for(user)
-    if stations is None:
+    if user.is_superuser:
         return queryset
-    ids = list(stations.values_list("pk", flat=True))
-    return queryset.filter(**{f"{station_path}__in": ids})
+    return queryset.filter(**{f"{station_path}__in": _station_ids(user)})
+
+
+def _station_ids(user) -> list[int]:
+    """The ids of the stations an operator may see, read once per user object: an admin
+    page scopes its list, filters and form choices, and each request loads its user anew."""
+    if not hasattr(user, "_operator_station_ids"):
+        user._operator_station_ids = list(stations_for(user).values_list("pk", flat=True))
+    return user._operator_station_ids
 
 
 def _station_path_of(model) -> str | None:
