@@ -19,6 +19,16 @@ def capture_on_commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def queue_not_sync(monkeypatch):
+    """django-q2 as in production: tasks go to the ORM broker's table (the test settings
+    run them at once)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    assert Conf.ORM == "default"
+
+
+@pytest.fixture
 def api_key(db):
     from tests.factories import ApiKeyFactory
 

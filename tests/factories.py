@@ -73,6 +73,17 @@ class ItemFactory(factory.django.DjangoModelFactory):
     start = factory.SelfAttribute("broadcast.start")
 
 
+# The six push models' factories, by model name (RadioManager's `model` in push messages).
+PUSH_MODEL_FACTORIES = {
+    "program": ProgramFactory,
+    "broadcast": BroadcastFactory,
+    "item": ItemFactory,
+    "presenter": PresenterFactory,
+    "contact": ContactFactory,
+    "campaign": CampaignFactory,
+}
+
+
 class EncoderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Encoder

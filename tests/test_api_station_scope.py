@@ -5,10 +5,10 @@ import pytest
 
 from stations.models import Broadcast, Program
 from tests.factories import (
+    PUSH_MODEL_FACTORIES,
     BroadcastFactory,
     CampaignFactory,
     ContactFactory,
-    ItemFactory,
     PresenterFactory,
     ProgramFactory,
     StationFactory,
@@ -16,14 +16,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-FACTORIES = {
-    "programs": ProgramFactory,
-    "broadcasts": BroadcastFactory,
-    "items": ItemFactory,
-    "presenters": PresenterFactory,
-    "contacts": ContactFactory,
-    "campaigns": CampaignFactory,
-}
+FACTORIES = {f"{model}s": factory for model, factory in PUSH_MODEL_FACTORIES.items()}
 
 
 @pytest.fixture

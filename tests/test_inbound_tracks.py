@@ -4,7 +4,6 @@
 import json
 
 import pytest
-from django_q.conf import Conf
 from django_q.models import OrmQ
 
 from stations.models import TrackPlay
@@ -122,11 +121,10 @@ def test_a_get_is_405(api_client):
 
 
 def test_a_report_costs_the_same_queries_for_one_webhook_or_three(
-    api_client, api_key, django_assert_num_queries, monkeypatch
+    api_client, api_key, django_assert_num_queries, queue_not_sync
 ):
-    # given: tasks queued as in production (the test settings run them at once), the
-    # key's use already recorded (at most once a minute), one webhook, a send task waiting
-    monkeypatch.setattr(Conf, "SYNC", False)
+    # given: tasks queued as in production, the key's use already recorded (at most once
+    # a minute), one webhook, a send task waiting
     WebhookFactory(station=api_key.station)
     api_client.post(TRACKS, HEY_JUDE, format="json")
     # when / then: the key, the play, the webhooks, the event, its deliveries, the

@@ -9,10 +9,9 @@ from django.urls import reverse
 from stations.actors import acting_as
 from stations.models import Contact
 from tests.factories import (
+    PUSH_MODEL_FACTORIES,
     BroadcastFactory,
-    CampaignFactory,
     ContactFactory,
-    ItemFactory,
     PresenterFactory,
     ProgramFactory,
     StationFactory,
@@ -23,14 +22,6 @@ from webhooks.models import Delivery, Event
 
 pytestmark = pytest.mark.django_db
 
-FACTORIES = {
-    "program": ProgramFactory,
-    "broadcast": BroadcastFactory,
-    "item": ItemFactory,
-    "presenter": PresenterFactory,
-    "contact": ContactFactory,
-    "campaign": CampaignFactory,
-}
 SEED_KEYS = ["action", "model", "model_id", "job_id", "resync", "station_id", "user_id", "api_id"]
 
 
@@ -48,10 +39,10 @@ def push_webhook(station):
     return WebhookFactory(station=station, trigger=Trigger.PUSH, url="http://127.0.0.1:9/push")
 
 
-@pytest.mark.parametrize("model", FACTORIES)
+@pytest.mark.parametrize("model", PUSH_MODEL_FACTORIES)
 def test_each_action_in_code_sends_one_message_in_the_seed_shape(model, station, push_webhook):
     # given / when
-    obj = FACTORIES[model](station=station)
+    obj = PUSH_MODEL_FACTORIES[model](station=station)
     Event.objects.exclude(body__contains=f'"model":"{model}"').delete()  # related objects
     if hasattr(obj, "title"):
         obj.title = "Changed"

@@ -7,7 +7,6 @@ import threading
 import pytest
 from django.db import connection, transaction
 from django_q.brokers import get_broker
-from django_q.conf import Conf
 from django_q.models import OrmQ
 
 from tests.cluster_helpers import start_cluster, stop_cluster, wait_for
@@ -19,14 +18,6 @@ from webhooks.models import Delivery
 from webhooks.publish import publish
 
 GUARD_S = 10  # only a failure guard: a passing run never waits this long
-
-
-@pytest.fixture
-def queue_not_sync(monkeypatch):
-    """django-q2 as in production: tasks go to the ORM broker's table (the test settings
-    run them at once)."""
-    monkeypatch.setattr(Conf, "SYNC", False)
-    assert Conf.ORM == "default"
 
 
 def publish_to(webhook):
