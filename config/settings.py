@@ -170,7 +170,11 @@ WEBHOOKS_RETENTION_DAYS = env_int("WEBHOOKS_RETENTION_DAYS", 30)
 WEBHOOKS_SECRET_GRACE_S = env_int("WEBHOOKS_SECRET_GRACE_S", 24 * 3600)
 STATIONHOOKS_ENCRYPTION_KEYS = env_list("STATIONHOOKS_ENCRYPTION_KEYS", [])
 WEBHOOKS_SEND_BUDGET_S = env_float("WEBHOOKS_SEND_BUDGET_S", 20.0)
-WEBHOOKS_DISPATCH_POLL_S = env_float("WEBHOOKS_DISPATCH_POLL_S", 1.0)
+# How often each worker's due-time poller looks for due deliveries (webhooks.dispatch). On
+# PostgreSQL a publish wakes it at once (NOTIFY), so the timer only paces retries; SQLite
+# has no NOTIFY, and there the timer is also how soon a fresh delivery is picked up.
+_ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+WEBHOOKS_DISPATCH_POLL_S = env_float("WEBHOOKS_DISPATCH_POLL_S", 0.1 if _ON_SQLITE else 1.0)
 
 # Stream monitor (stations.monitor): a minutely django-q2 schedule checks each monitored
 # stream once per interval, like a listener, and evaluates the alert policies.

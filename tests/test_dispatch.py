@@ -1,4 +1,4 @@
-"""The due-time poller: in worker processes only, once each; it queues drains for due
+"""The due-time poller: in worker processes only, once each; it queues send tasks for due
 deliveries and sends those overdue by a lease itself (a stuck task queue)."""
 
 import threading
@@ -27,7 +27,7 @@ def test_no_poller_thread_in_sync_mode():
 def stuck_queue(monkeypatch):
     """A task queue that takes no work: drain tasks are queued and never run."""
     queued = []
-    monkeypatch.setattr(queueing, "queue_drain", lambda: queued.append("drain"))
+    monkeypatch.setattr(queueing, "_queue_drain", lambda: queued.append("drain"))
     monkeypatch.setattr(queueing, "queued_task_count", lambda: 0)
     return queued
 
@@ -67,3 +67,13 @@ def test_a_poll_sends_deliveries_overdue_by_a_lease_itself(httpserver, stuck_que
     # then the poller sent it from its own thread
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and len(httpserver.log) == 1
+
+
+@pytest.mark.django_db
+def test_a_poll_with_nothing_due_queues_nothing(stuck_queue):
+    publish_track_unqueued(WebhookFactory())  # due in the future: not yet
+    Delivery.objects.update(next_attempt_at=timezone.now() + timedelta(seconds=60))
+
+    poll_once()
+
+    assert stuck_queue == []

@@ -97,7 +97,7 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires():
     Delivery.objects.filter(pk=pending.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert delivery.has_due_deliveries()
+    assert delivery.due_times(limit=10)
     assert delivery.claim_due_deliveries(limit=10) == [pending]
 
 

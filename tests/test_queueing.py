@@ -1,12 +1,11 @@
-"""Send tasks are queued only where no waiting task will send the fresh deliveries; with
-the ORM broker, in the transaction that wrote them when none is waiting, and after its
-commit if the task it counted on was taken meanwhile; nothing is locked."""
+"""Publishing writes no task: it announces due deliveries (NOTIFY on PostgreSQL, delivered
+at commit only), and the workers' due-time pollers, woken by it, queue the send tasks."""
 
+import os
 import threading
 
 import pytest
 from django.db import connection, transaction
-from django_q.brokers import get_broker
 from django_q.models import OrmQ
 
 from tests.cluster_helpers import start_cluster, stop_cluster, wait_for
@@ -14,10 +13,12 @@ from tests.factories import WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD
 from webhooks import queueing
 from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.dispatch import DueListener
 from webhooks.models import Delivery
 from webhooks.publish import publish
 
 GUARD_S = 10  # only a failure guard: a passing run never waits this long
+QUIET_S = 0.3  # how long to listen to be sure no announcement comes
 
 
 def publish_to(webhook):
@@ -29,84 +30,59 @@ def publish_to(webhook):
     )
 
 
+@pytest.fixture
+def listener():
+    """A due-time poller's listener, already listening."""
+    due = DueListener()
+    assert due.wait(0)  # the first wait opens the connection and asks for a look
+    yield due
+    due.close()
+
+
 @pytest.mark.django_db
-def test_orm_broker_task_is_queued_with_the_deliveries_and_rolled_back_with_them(
-    queue_not_sync,
-):
-    webhook = WebhookFactory()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        publish_to(webhook)
-        assert OrmQ.objects.count() == 1  # in the transaction, before any commit
-        raise RuntimeError("the change failed")
+def test_publishing_writes_no_task(queue_not_sync, capture_on_commit):
+    with capture_on_commit(execute=True), transaction.atomic():
+        publish_to(WebhookFactory())
     assert OrmQ.objects.count() == 0
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("deliveries", "waiting", "tasks_after"), [(1, 0, 1), (1, 1, 1), (150, 1, 2), (5_000, 0, 2)]
-)
-def test_orm_broker_reuses_waiting_tasks(
-    queue_not_sync, capture_on_commit, deliveries, waiting, tasks_after
-):
-    # given `waiting` send tasks nobody has taken yet
-    for _ in range(waiting):
-        queueing.queue_drain()
-
-    # when `deliveries` due deliveries are written and committed
-    with capture_on_commit(execute=True), transaction.atomic():
-        queueing.queue_sending(deliveries)
-
-    # then one task per 100 of them, at most one per worker, the waiting ones counted
-    assert OrmQ.objects.count() == tasks_after
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("deliveries", "waiting", "queued"), [(1, 0, 1), (1, 1, 0), (150, 1, 1), (5_000, 0, 2)]
-)
-def test_after_commit_queueing_counts_waiting_tasks(
-    monkeypatch, capture_on_commit, deliveries, waiting, queued
-):
-    # given the Redis broker's path (and sync mode's), with `waiting` tasks in the queue
-    tasks = []
-    monkeypatch.setattr(queueing, "queued_task_count", lambda: waiting)
-    monkeypatch.setattr(queueing, "queue_drain", lambda: tasks.append("send"))
-
-    # when `deliveries` due deliveries are written
-    with capture_on_commit(execute=True), transaction.atomic():
-        queueing.queue_sending(deliveries)
-        assert tasks == []  # nothing before the commit
-
-    # then only the missing tasks are queued
-    assert len(tasks) == queued
-
-
-@pytest.mark.django_db
-def test_a_waiting_task_taken_before_the_commit_is_replaced_after_it(
-    queue_not_sync, capture_on_commit
-):
-    # given a waiting send task, which a publisher counts on
-    queueing.queue_drain()
-    webhook = WebhookFactory()
-    with capture_on_commit(execute=True), transaction.atomic():
-        publish_to(webhook)
-        assert OrmQ.objects.count() == 1  # no second task
-        # when a worker takes that task before the publisher commits
-        OrmQ.objects.all().delete()
-    # then the publisher writes a task after its commit
-    assert OrmQ.objects.count() == 1
+    assert Delivery.objects.get().status == DeliveryStatus.PENDING
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_publishing_transaction_never_holds_up_the_cluster(queue_not_sync):
-    # given a waiting send task, and a publisher's transaction that counted on it, still
-    # open (a long import script, say)
+def test_a_publish_is_announced_at_its_commit_and_never_if_rolled_back(queue_not_sync, listener):
     webhook = WebhookFactory()
-    queueing.queue_drain()
+    # a rolled-back publish is never announced
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish_to(webhook)
+        raise RuntimeError("the change failed")
+    assert not listener.wait(QUIET_S)
+    # a committed one is, at its commit and not before
+    with transaction.atomic():
+        publish_to(webhook)
+        assert not listener.wait(QUIET_S)
+    assert listener.wait(GUARD_S)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_announcements_makes_one_wake_up(queue_not_sync, listener):
+    webhook = WebhookFactory()
+    for _ in range(20):
+        with transaction.atomic():
+            publish_to(webhook)
+    assert listener.wait(GUARD_S)
+    assert not listener.wait(QUIET_S)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_open_publishing_transaction_holds_up_no_other_publisher(queue_not_sync, listener):
+    # given a publisher's transaction that announced deliveries and stays open (a long
+    # import script, say)
+    webhook = WebhookFactory()
     published, release = threading.Event(), threading.Event()
 
-    def publisher():
+    def long_publisher():
         try:
             with transaction.atomic():
                 publish_to(webhook)
@@ -115,34 +91,61 @@ def test_a_publishing_transaction_never_holds_up_the_cluster(queue_not_sync):
         finally:
             connection.close()
 
-    thread = threading.Thread(target=publisher)
+    thread = threading.Thread(target=long_publisher)
     thread.start()
     try:
         assert published.wait(GUARD_S)
-        # when the cluster's pusher takes the task meanwhile
+        # when another publisher commits meanwhile
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '300ms'")
-        taken = get_broker().dequeue()
-        # then it gets it at once (no lock to wait for)
-        assert len(taken) == 1
+        with transaction.atomic():
+            publish_to(webhook)
+        # then it went through at once, and the pollers heard of it
+        assert listener.wait(GUARD_S)
     finally:
         release.set()
         thread.join(GUARD_S)
-    connection.close()
-    # and the publisher, seeing no task waiting after its commit, wrote one
-    assert OrmQ.objects.exclude(pk=taken[0][0]).count() == 1
+    assert Delivery.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("due", "waiting", "queued"), [(0, 0, 0), (1, 0, 1), (1, 1, 0), (150, 1, 1), (5_000, 0, 2)]
+)
+def test_pollers_top_the_queue_up_to_a_task_per_batch_and_worker(
+    queue_not_sync, settings, due, waiting, queued
+):
+    # given `waiting` send tasks nobody has taken yet, and 2 workers
+    settings.Q_WORKERS = 2
+    for _ in range(waiting):
+        queueing.queue_drains_for(1)
+
+    # when a poller finds `due` deliveries
+    added = queueing.queue_drains_for(due)
+
+    # then one task per 100 of them is waiting, at most one per worker
+    assert added == queued
+    assert OrmQ.objects.count() == waiting + queued
+
+
+@pytest.fixture(params=["orm", "redis"])
+def broker_env(request):
+    if request.param == "orm":
+        return {}
+    redis_url = os.environ.get("REDIS_TEST_URL")
+    if not redis_url:
+        pytest.skip("set REDIS_TEST_URL to test the Redis broker")
+    return {"REDIS_URL": redis_url}
 
 
 @pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_real_cluster_sends_what_publishers_queued_in_their_transactions(
-    httpserver, queue_not_sync
-):
-    # given a running cluster whose due-time poller would take a minute to step in
+def test_a_real_cluster_is_woken_by_each_publish(httpserver, queue_not_sync, broker_env):
+    # given a running cluster whose pollers' timers would take a minute to look
     httpserver.expect_request("/hook").respond_with_data("ok")
     webhook = WebhookFactory(url=httpserver.url_for("/hook"))
-    cluster = start_cluster(WEBHOOKS_DISPATCH_POLL_S="60")
+    cluster = start_cluster(WEBHOOKS_DISPATCH_POLL_S="60", **broker_env)
     try:
         assert wait_for(lambda: OrmQ.objects.count() == 0, GUARD_S)  # the schedules ran
         # when changes are published one after another, each in its own transaction
@@ -150,7 +153,7 @@ def test_a_real_cluster_sends_what_publishers_queued_in_their_transactions(
         for _ in range(20):
             with transaction.atomic():
                 events.append(publish_to(webhook))
-        # then the queued tasks send every one, the poller no part of it
+        # then each announcement woke the pollers, and every message was sent
         assert wait_for(lambda: len(httpserver.log) == len(events), GUARD_S)
     finally:
         stop_cluster(cluster)

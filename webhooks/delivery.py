@@ -42,8 +42,7 @@ __all__ = [
     "BATCH_SIZE",
     "claim_due_deliveries",
     "drain_due_deliveries",
-    "has_due_deliveries",
-    "has_overdue_deliveries",
+    "due_times",
     "lease_s",
     "send_deliveries",
 ]
@@ -74,18 +73,12 @@ def _due_filter(now: datetime) -> Q:
     )
 
 
-def has_due_deliveries() -> bool:
-    return Delivery.objects.filter(_due_filter(timezone.now())).exists()
-
-
-def has_overdue_deliveries(*, overdue_s: float) -> bool:
-    """True when a delivery nobody holds has been due for more than `overdue_s`."""
-    now = timezone.now()
-    return (
-        Delivery.objects.filter(_due_filter(now))
-        .filter(next_attempt_at__lte=now - timedelta(seconds=overdue_s))
-        .exists()
-    )
+def due_times(*, limit: int) -> list[datetime]:
+    """When the due deliveries nobody holds fell due, oldest first, at most `limit` of
+    them: how many there are (up to `limit`) and how long the oldest has waited, in one
+    look at the due index."""
+    due = Delivery.objects.filter(_due_filter(timezone.now())).order_by("next_attempt_at")
+    return list(due.values_list("next_attempt_at", flat=True)[:limit])
 
 
 def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> list[Delivery]:

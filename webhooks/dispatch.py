@@ -1,10 +1,13 @@
-"""Due-time dispatch: retries fire within about a second of their due time.
+"""The due-time poller: what gets due deliveries onto the task queue.
 
-django-q2's scheduler only wakes every ~30 s, so each worker process runs a small daemon
-thread that checks once per WEBHOOKS_DISPATCH_POLL_S for deliveries that are due (a retry
-whose wait is over, a delayed send, a lease left by a dead worker) and queues a drain task
-when the queue is not already busy. A minutely django-q2 schedule does the same as a
-safety net. Claims are atomic, so extra drain tasks cost a query, never a duplicate send.
+Each worker process runs one daemon thread that looks for deliveries that are due (fresh
+ones, a retry whose wait is over, a delayed send, a lease left by a dead worker) and tops
+the queue up with send tasks (webhooks.queueing). It looks when a publisher announces due
+deliveries — on PostgreSQL it LISTENs on a connection of its own, and the NOTIFY of a
+committed publish wakes it at once — and otherwise every WEBHOOKS_DISPATCH_POLL_S (django-q2's
+scheduler only wakes every ~30 s). A burst of announcements makes one look per
+MIN_LOOK_INTERVAL_S. A minutely django-q2 schedule looks as well, as a safety net. Claims
+are atomic, so an extra send task costs a query, never a duplicate send.
 
 If a delivery nobody holds has been due for longer than a lease (longer than any batch
 takes), the workers are far behind or the task queue is stuck, and the poller sends due
@@ -16,26 +19,31 @@ that cluster ever gets a task again (django-q2 issue #23) — but their pollers 
 import logging
 import threading
 import time
+from datetime import timedelta
 
+import psycopg
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.utils import timezone
 from django_q.conf import Conf
 
 from webhooks import delivery, queueing
 
-__all__ = ["poll_once", "start_due_delivery_poller"]
+__all__ = ["DueListener", "poll_once", "start_due_delivery_poller"]
 
 logger = logging.getLogger("stationhooks.dispatch")
+
+MIN_LOOK_INTERVAL_S = 0.01
 
 
 def poll_once() -> None:
     """One look for due deliveries (see the module docstring)."""
-    if not delivery.has_due_deliveries():
+    due = delivery.due_times(limit=settings.Q_WORKERS * queueing.BATCH_SIZE)
+    if not due:
         return
-    if queueing.queued_task_count() < settings.Q_WORKERS:
-        queueing.queue_drain()
+    queueing.queue_drains_for(len(due))
     overdue_s = delivery.lease_s()
-    if delivery.has_overdue_deliveries(overdue_s=overdue_s):
+    if due[0] <= timezone.now() - timedelta(seconds=overdue_s):
         logger.warning(
             "Deliveries due for over %.0f s: the workers are behind or the task queue is "
             "stuck (restart the cluster if this persists); sending them from the poller",
@@ -44,14 +52,55 @@ def poll_once() -> None:
         delivery.drain_due_deliveries()
 
 
+class DueListener:
+    """Waits for `NOTIFY stationhooks_due` on a connection of its own (PostgreSQL only;
+    elsewhere it just sleeps). A lost connection is opened again at the next wait, which
+    then returns at once: announcements made while nobody listened call for a look."""
+
+    def __init__(self) -> None:
+        self._connection: psycopg.Connection | None = None
+
+    def wait(self, timeout_s: float) -> bool:
+        """Block until an announcement arrives (True) or `timeout_s` passes (False)."""
+        if connection.vendor != "postgresql":
+            time.sleep(timeout_s)
+            return False
+        try:
+            if self._connection is None:
+                self._listen()
+                return True
+            listening = self._connection
+            woken = any(True for _ in listening.notifies(timeout=timeout_s, stop_after=1))
+            if woken:  # the rest of a burst: one look covers them all
+                time.sleep(MIN_LOOK_INTERVAL_S)
+                for _ in listening.notifies(timeout=0):
+                    pass
+            return woken
+        except psycopg.Error:
+            logger.warning("Lost the connection that listens for due deliveries; reopening")
+            self.close()
+            time.sleep(timeout_s)
+            return False
+
+    def _listen(self) -> None:
+        self._connection = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+        self._connection.execute(f"LISTEN {queueing.DUE_CHANNEL}")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 def _poll_forever() -> None:
+    listener = DueListener()
     while True:
-        time.sleep(settings.WEBHOOKS_DISPATCH_POLL_S)
         try:
             close_old_connections()
             poll_once()
         except Exception:
             logger.exception("Due-delivery poll failed; trying again")
+        listener.wait(settings.WEBHOOKS_DISPATCH_POLL_S)
 
 
 _started = threading.Event()

@@ -1,10 +1,9 @@
 """publish(): the one way an event enters the hub, whatever its family.
 
 In the caller's transaction it writes the Event (the outbox) and one Delivery per
-webhook, and has the work queued (webhooks.queueing: in the same transaction with the ORM
-broker, after commit with Redis), so a rolled-back change sends nothing and a committed
-one is never lost (the due-time poller and the sweep find it even if the queueing itself
-is lost).
+webhook, and announces the deliveries that are due (webhooks.queueing: the workers hear of
+them at commit), so a rolled-back change sends nothing and a committed one is never lost
+(the due-time poller and the sweep find it even if the announcement is lost).
 
 Each webhook's receiver-friendly options decide when its delivery is first due:
 - `delay_s`: every message goes out that much later;
@@ -28,7 +27,7 @@ from stations.models import Station
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.payloads import encode_body
-from webhooks.queueing import queue_sending
+from webhooks.queueing import announce_due_deliveries
 
 __all__ = ["Draft", "publish", "publish_batch", "push_webhooks_for", "webhooks_for"]
 
@@ -151,9 +150,8 @@ def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[E
                     )
                 )
         Delivery.objects.bulk_create(deliveries)
-        due_now = sum(d.next_attempt_at <= now for d in deliveries)
-        if queue_work and due_now:
-            queue_sending(due_now)
+        if queue_work and any(d.next_attempt_at <= now for d in deliveries):
+            announce_due_deliveries()
     return events
 
 

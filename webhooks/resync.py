@@ -131,7 +131,7 @@ def run_resync(job_id: int) -> None:
                     ResyncJob.objects.filter(pk=job.pk).update(
                         sent=F("sent") + len(ids), counts=job.counts, progress_at=timezone.now()
                     )
-                    transaction.on_commit(queueing.queue_drain)
+                    queueing.announce_due_deliveries()
     except Exception as exc:
         logger.exception("Resync %s failed", job.pk)
         ResyncJob.objects.filter(pk=job.pk).update(

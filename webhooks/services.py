@@ -164,16 +164,16 @@ def deliveries_redeliver(*, deliveries: QuerySet[Delivery]) -> int:
     ids = list(deliveries.exclude(status=DeliveryStatus.PENDING).values_list("pk", flat=True))
     count = _reset_for_redelivery(Delivery.objects.filter(pk__in=ids))
     if count:
-        queueing.queue_sending(count)
+        queueing.announce_due_deliveries()
     return count
 
 
 def webhook_redeliver_failed_since(*, webhook: Webhook, since: datetime) -> int:
     """Svix's "recover": every delivery to this webhook that failed since `since` goes
-    out again. Handed to the drain task, since there may be many."""
+    out again. Handed to the send tasks, since there may be many."""
     count = _reset_for_redelivery(
         webhook.deliveries.filter(status=DeliveryStatus.FAILED, created_at__gte=since)
     )
     if count:
-        transaction.on_commit(queueing.queue_drain)
+        queueing.announce_due_deliveries()
     return count
