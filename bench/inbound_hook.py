@@ -1,12 +1,13 @@
 """Benchmark 6: the now-playing hook under gunicorn, against a bare DRF view on the same
-server.
+server, and beside the floor of any hook that records its reports.
 
 The server: gunicorn with 2 workers (its default sync worker class, as the README's
 production command runs it: one request per connection, no keep-alive, so wrk reconnects
 for every request, for both views alike) serving `config.wsgi` on a free 127.0.0.1 port,
 with the production settings of every benchmark process (`harness.bench_env`: DEBUG off,
-the bench database, the ORM broker, the default `API_THROTTLE_RATE`) plus one URL:
-bench/settings.py sets ROOT_URLCONF to bench/urls.py, the project's URLs and the bare view.
+the bench database, the ORM broker, the default `API_THROTTLE_RATE`) plus two URLs:
+bench/settings.py sets ROOT_URLCONF to bench/urls.py, the project's URLs and the two
+reference views.
 
 The load: `wrk` (Debian's package) on loopback, one thread, CONNECTIONS connections, each
 request a POST of the same JSON track report with an `api-key` header. STATIONS stations
@@ -16,18 +17,23 @@ requests take the keys in turn, so each key stays far below the default 600 requ
 
 - The hook: `POST /api/v1/studio/tracks/`, the real view: it authenticates the key,
   throttles, validates, writes the TrackPlay, the Event and its Delivery in one
-  transaction and queues the work in it (the ORM broker: a send task is written, or one
-  already waiting is reused). No cluster runs, so the deliveries stay pending.
+  transaction and announces the work in it (a NOTIFY; no task is written). No cluster
+  runs, so the deliveries stay pending.
 - The baseline: `POST /bench/bare/`, a DRF APIView without authentication, permissions or
   throttles that parses the same body and answers a small JSON object (bench/urls.py).
+- The floor: `POST /bench/one-insert/`, the bare view plus one INSERT of a TrackPlay in
+  autocommit, still without authentication, throttle or validation: what a hook costs
+  that does nothing but keep a durable record of each report. The target asks the hook
+  for half the bare view's rate; this row shows how much of that any such hook can reach
+  on the same server.
 
 After a warm-up of each, ROUNDS rounds of ROUND_S seconds of each, taking turns at going
-first (bare, hook, hook, bare, ...) so a drift of the shared machine weighs on both; a
-rate is 2xx answers over wrk's measured seconds, summed over the rounds. Every answer must
-be 2xx, and each hook round must have written as many TrackPlay, Event and pending
-Delivery rows, at least one per 2xx answer and at most one per request sent (a request
-still in flight when wrk stops is still served; the rows are counted once the server is
-quiet), and left a send task waiting. Latency percentiles are wrk's, over all
+first and last (bare, one insert, hook; hook, one insert, bare; ...) so a drift of the
+shared machine weighs on all; a rate is 2xx answers over wrk's measured seconds, summed
+over the rounds. Every answer must be 2xx, and each hook round must have written as many
+TrackPlay, Event and pending Delivery rows, at least one per 2xx answer and at most one
+per request sent (a request still in flight when wrk stops is still served; the rows are
+counted once the server is quiet), and no task. Latency percentiles are wrk's, over all
 connections (so they include the wait for a free worker). Every run is bounded by ROUND_S
 and MAX_REQUESTS_PER_RUN.
 
@@ -56,7 +62,7 @@ harness.setup_django()
 from django.db import connection  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 
-from bench.urls import BARE_VIEW_PATH  # noqa: E402
+from bench.urls import BARE_VIEW_PATH, ONE_INSERT_VIEW_PATH  # noqa: E402
 from stations.api_keys import api_key_create  # noqa: E402
 from stations.models import Station, TrackPlay  # noqa: E402
 from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
@@ -240,18 +246,21 @@ def settled_rows() -> Counter:
     return last
 
 
+VIEWS = {"bare": BARE_VIEW_PATH, "one insert": ONE_INSERT_VIEW_PATH, "hook": HOOK_PATH}
+
+
 def load_rounds(server: Gunicorn, keys: list[str], tmp: Path) -> dict[str, list[dict]]:
-    """Warm-up, then ROUNDS rounds of both, in turn first (bare, hook, hook, bare, ...);
-    each hook run carries the rows it wrote."""
-    for path in (BARE_VIEW_PATH, HOOK_PATH):
+    """Warm-up, then ROUNDS rounds of the three views, in turn first and last (bare, one
+    insert, hook; hook, one insert, bare; ...); each hook run carries the rows it wrote."""
+    for path in VIEWS.values():
         warmup = wrk(server.url(path), keys, WARMUP_S, tmp)
         if warmup["other"] or not warmup["ok"]:
             sys.exit(f"The warm-up of {path} got answers other than 2xx: {warmup}")
-    runs = {"bare": [], "hook": []}
+    runs = {name: [] for name in VIEWS}
     for round_ in range(ROUNDS):
-        for name in ("bare", "hook") if round_ % 2 == 0 else ("hook", "bare"):
-            if name == "bare":
-                runs["bare"].append(wrk(server.url(BARE_VIEW_PATH), keys, ROUND_S, tmp))
+        for name in list(VIEWS) if round_ % 2 == 0 else list(reversed(VIEWS)):
+            if name != "hook":
+                runs[name].append(wrk(server.url(VIEWS[name]), keys, ROUND_S, tmp))
                 continue
             before = settled_rows()
             hook = wrk(server.url(HOOK_PATH), keys, ROUND_S, tmp)
@@ -284,12 +293,12 @@ def totals(runs: list[dict]) -> Counter:
 
 def all_recorded(hooks: list[dict]) -> bool:
     """Each hook run wrote as many plays, events and pending deliveries, at least one per
-    2xx answer and at most one per request sent, and left a send task waiting (with no
-    cluster running, every report after the first reuses it)."""
+    2xx answer and at most one per request sent, and no task (publishing announces; no
+    cluster runs here to hear it)."""
     return all(
         run["rows"]["track_plays"] == run["rows"]["events"] == run["rows"]["pending_deliveries"]
         and run["ok"] <= run["rows"]["track_plays"] <= run["sent"]
-        and run["queued_tasks"] >= 1
+        and run["queued_tasks"] == 0
         for run in hooks
     )
 
@@ -301,11 +310,11 @@ PROFILE_STEPS = [
     ("API key authentication (with the health-check query)", ("perform_authentication",), None),
     ("throttle", ("check_throttles",), None),
     ("report validation", ("BaseSerializer.is_valid",), None),
-    ("track_play_record: its transaction, then the queueing", ("track_play_record",), None),
-    ("  TrackPlay insert", ("track_play_record", "QuerySet.create"), "queue_sending"),
+    ("track_play_record: its transaction", ("track_play_record",), None),
+    ("  TrackPlay insert", ("track_play_record", "QuerySet.create"), None),
     ("  webhooks query", ("track_play_record", "QuerySet._fetch_all"), None),
-    ("  publish_batch: event + delivery inserts", ("publish_batch",), None),
-    ("  queueing, in the transaction (ORM broker)", ("queue_sending",), None),
+    ("  publish_batch: event + delivery inserts", ("publish_batch", "_insert"), None),
+    ("  the announcement (NOTIFY)", ("announce_due_deliveries",), None),
     ("answer serializer", ("Serializer.data",), None),
 ]
 
@@ -369,15 +378,16 @@ def run() -> list[harness.Row]:
     keys = seed_stations(STATIONS)
     with Gunicorn(tmp / "gunicorn.log") as server:
         runs = load_rounds(server, keys, tmp)
-    bare, hook = rate(runs["bare"]), rate(runs["hook"])
+    bare, floor, hook = (rate(runs[name]) for name in VIEWS)
     ratio = hook / bare
-    bares, hooks = totals(runs["bare"]), totals(runs["hook"])
-    every_2xx = not any(t["other"] or t["socket_errors"] for t in (bares, hooks))
+    counted = {name: totals(view_runs) for name, view_runs in runs.items()}
+    every_2xx = not any(t["other"] or t["socket_errors"] for t in counted.values())
     recorded = every_2xx and all_recorded(runs["hook"])
     if recorded:
         shutil.rmtree(tmp)  # kept, with gunicorn's log, only when a check failed
     else:
         print(f"Runs: {json.dumps(runs)}\ngunicorn's log is in {tmp}")
+    hooks = counted["hook"]
     return [
         harness.Row(
             f"6. now-playing hook, gunicorn {WEB_WORKERS} workers, wrk {CONNECTIONS} connections",
@@ -388,11 +398,21 @@ def run() -> list[harness.Row]:
             harness.verdict(ratio >= TARGET_RATIO),
         ),
         harness.Row(
+            "6. the floor: the bare view + one INSERT, no auth (no recording hook is faster)",
+            f"{bare:,.0f}/s (bare DRF view)",
+            f"{floor:,.0f}/s (one insert); the hook is {hook / floor:.2f} of it",
+            f"{floor / bare:.3f}",
+            "-",
+            harness.verdict(None),
+        ),
+        harness.Row(
             "6. every answer 2xx; every hook request recorded",
-            f"bare {bares['ok']:,} 2xx of {bares['sent']:,} sent; "
-            f"hook {hooks['ok']:,} 2xx of {hooks['sent']:,} sent",
+            ", ".join(
+                f"{name} {counted[name]['ok']:,} 2xx of {counted[name]['sent']:,} sent"
+                for name in VIEWS
+            ),
             f"{hooks['track_plays']:,} plays, {hooks['events']:,} events, "
-            f"{hooks['pending_deliveries']:,} pending deliveries; a send task waiting",
+            f"{hooks['pending_deliveries']:,} pending deliveries; no task written",
             "",
             "all 2xx, 1 of each per request",
             harness.verdict(recorded),

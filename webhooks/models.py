@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, JSONField, Q
-from django.db.models.functions import Now
 
 from stations.choices import PushModel
 from stations.models import Station, Stream
@@ -179,10 +178,7 @@ class Delivery(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    # The database's clock, one for every process that publishes. Left to the database,
-    # it also keeps a publish's insert of a few deliveries a plain VALUES list, which costs
-    # less to send than the UNNEST arrays Django builds for rows of only plain values.
-    created_at = models.DateTimeField(db_default=Now())
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
