@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.db import connection
 
@@ -26,6 +28,18 @@ def queue_not_sync(monkeypatch):
 
     monkeypatch.setattr(Conf, "SYNC", False)
     assert Conf.ORM == "default"
+
+
+@pytest.fixture(params=["orm", "redis"])
+def broker_env(request):
+    """The environment of a real cluster, once for each broker (Redis only when
+    REDIS_TEST_URL names a database to use)."""
+    if request.param == "orm":
+        return {}
+    redis_url = os.environ.get("REDIS_TEST_URL")
+    if not redis_url:
+        pytest.skip("set REDIS_TEST_URL to test the Redis broker")
+    return {"REDIS_URL": redis_url}
 
 
 @pytest.fixture

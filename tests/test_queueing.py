@@ -1,7 +1,6 @@
 """Publishing writes no task: it announces due deliveries (NOTIFY on PostgreSQL, delivered
 at commit only), and the workers' due-time pollers, woken by it, queue the send tasks."""
 
-import os
 import threading
 
 import pytest
@@ -76,6 +75,21 @@ def test_a_burst_of_announcements_makes_one_wake_up(queue_not_sync, listener):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_listener_whose_connection_died_listens_again(queue_not_sync, listener):
+    # given the listening connection is killed (a PostgreSQL restart, a network cut)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [listener._connection.info.backend_pid])
+    # when it waits: its check of the quiet connection finds it dead, and it listens again
+    assert not listener.wait(QUIET_S)
+    assert listener.wait(0)  # reopened: asks for a look, for what it may have missed
+    # then it hears the next announcement
+    with transaction.atomic():
+        publish_to(WebhookFactory())
+    assert listener.wait(GUARD_S)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_an_open_publishing_transaction_holds_up_no_other_publisher(queue_not_sync, listener):
     # given a publisher's transaction that announced deliveries and stays open (a long
     # import script, say)
@@ -126,16 +140,6 @@ def test_pollers_top_the_queue_up_to_a_task_per_batch_and_worker(
     # then one task per 100 of them is waiting, at most one per worker
     assert added == queued
     assert OrmQ.objects.count() == waiting + queued
-
-
-@pytest.fixture(params=["orm", "redis"])
-def broker_env(request):
-    if request.param == "orm":
-        return {}
-    redis_url = os.environ.get("REDIS_TEST_URL")
-    if not redis_url:
-        pytest.skip("set REDIS_TEST_URL to test the Redis broker")
-    return {"REDIS_URL": redis_url}
 
 
 @pytest.mark.postgres

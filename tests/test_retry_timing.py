@@ -1,8 +1,6 @@
 """With real `qcluster` processes, a retry fires within seconds of its due time (not at
 django-q2's ~30 s scheduler tick), on the ORM broker and on the Redis broker."""
 
-import os
-
 import pytest
 from django.db import transaction
 
@@ -15,16 +13,6 @@ from webhooks.models import Delivery
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 RETRY_DELAY_S = 2
-
-
-@pytest.fixture(params=["orm", "redis"])
-def broker_env(request):
-    if request.param == "orm":
-        return {}
-    redis_url = os.environ.get("REDIS_TEST_URL")
-    if not redis_url:
-        pytest.skip("set REDIS_TEST_URL to test the Redis broker")
-    return {"REDIS_URL": redis_url}
 
 
 def test_retry_fires_close_to_its_due_time(httpserver, broker_env):

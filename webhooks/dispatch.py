@@ -3,9 +3,9 @@
 Each worker process runs one daemon thread that looks for deliveries that are due (fresh
 ones, a retry whose wait is over, a delayed send, a lease left by a dead worker) and tops
 the queue up with send tasks (webhooks.queueing). It looks when a publisher announces due
-deliveries — on PostgreSQL it LISTENs on a connection of its own, and the NOTIFY of a
-committed publish wakes it at once — and otherwise every WEBHOOKS_DISPATCH_POLL_S (django-q2's
-scheduler only wakes every ~30 s). A burst of announcements makes one look per
+deliveries (on PostgreSQL it LISTENs on a connection of its own, and the NOTIFY of a
+committed publish wakes it at once), and every WEBHOOKS_DISPATCH_POLL_S besides, since
+django-q2's scheduler only wakes every ~30 s. A burst of announcements makes one look per
 MIN_LOOK_INTERVAL_S. A minutely django-q2 schedule looks as well, as a safety net. Claims
 are atomic, so an extra send task costs a query, never a duplicate send.
 
@@ -54,8 +54,10 @@ def poll_once() -> None:
 
 class DueListener:
     """Waits for `NOTIFY stationhooks_due` on a connection of its own (PostgreSQL only;
-    elsewhere it just sleeps). A lost connection is opened again at the next wait, which
-    then returns at once: announcements made while nobody listened call for a look."""
+    elsewhere it just sleeps). A wait that times out checks the connection is alive, so a
+    connection that died quietly does not leave the poller deaf; a lost one is opened again
+    at the next wait, which then returns at once: announcements made while nobody listened
+    call for a look."""
 
     def __init__(self) -> None:
         self._connection: psycopg.Connection | None = None
@@ -70,12 +72,13 @@ class DueListener:
                 self._listen()
                 return True
             listening = self._connection
-            woken = any(True for _ in listening.notifies(timeout=timeout_s, stop_after=1))
-            if woken:  # the rest of a burst: one look covers them all
-                time.sleep(MIN_LOOK_INTERVAL_S)
-                for _ in listening.notifies(timeout=0):
-                    pass
-            return woken
+            if not any(True for _ in listening.notifies(timeout=timeout_s, stop_after=1)):
+                listening.execute("SELECT 1")  # announcements meanwhile are kept for later
+                return False
+            time.sleep(MIN_LOOK_INTERVAL_S)  # the rest of a burst: one look covers them all
+            for _ in listening.notifies(timeout=0):
+                pass
+            return True
         except psycopg.Error:
             logger.warning("Lost the connection that listens for due deliveries; reopening")
             self.close()
@@ -100,7 +103,12 @@ def _poll_forever() -> None:
             poll_once()
         except Exception:
             logger.exception("Due-delivery poll failed; trying again")
-        listener.wait(settings.WEBHOOKS_DISPATCH_POLL_S)
+        try:
+            listener.wait(settings.WEBHOOKS_DISPATCH_POLL_S)
+        except Exception:
+            logger.exception("Waiting for announced deliveries failed; looking on the timer")
+            listener.close()
+            time.sleep(settings.WEBHOOKS_DISPATCH_POLL_S)
 
 
 _started = threading.Event()

@@ -8,8 +8,8 @@ Publishing never writes a task: it announces that deliveries are due
 every worker process (webhooks.dispatch) queues the send tasks:
 - on PostgreSQL the announcement is `NOTIFY stationhooks_due`, which PostgreSQL delivers at
   commit, never for a rolled-back change; the pollers LISTEN and wake at once;
-- on SQLite (one machine) there is nothing to send: the pollers look every
-  WEBHOOKS_DISPATCH_POLL_S;
+- on SQLite (one machine), which has no NOTIFY, nothing is sent: the pollers look every
+  WEBHOOKS_DISPATCH_POLL_S (0.1 s there);
 - in django-q2's `sync` mode (the test settings) a drain runs in-process after commit.
 
 So a publish costs one cheap statement, whatever the broker, and nothing is lost if an
