@@ -33,6 +33,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 
 from webhooks import queueing
 from webhooks.choices import DeliveryStatus
+from webhooks.inserts import insert_all
 from webhooks.models import Delivery, DeliveryAttempt, Webhook
 from webhooks.policy import ErrorKind, Outcome, classify, next_step, parse_retry_after
 from webhooks.signing import build_request_headers, mask_secret
@@ -417,7 +418,7 @@ def _record(deliveries: list[Delivery], results: dict[int, AttemptResult]) -> No
         if step.disable_webhook:
             gone.add(delivery.webhook_id)
     with transaction.atomic():
-        DeliveryAttempt.objects.bulk_create(attempts)
+        insert_all(attempts)
         _save_states(deliveries)
         _update_failure_streaks(delivered, failed, gone, now)
         count_outcomes(

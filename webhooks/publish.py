@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from stations.actors import Actor, current_actor
 from stations.models import Station
 from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.inserts import insert_all
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.payloads import encode_body
 from webhooks.queueing import announce_due_deliveries
@@ -94,35 +95,6 @@ def _first_due(webhook: Webhook, now: datetime, coalesce_key: str) -> datetime:
     return due
 
 
-def _insert(objs: list[models.Model]) -> None:
-    """Insert `objs` (new instances of one model) in as few statements as the database
-    allows, and give them their primary keys: what `bulk_create` does for them, without its
-    compiler's machinery per value, which for the few rows of a publish cost more than the
-    round trip itself (bench/publish_cost.py). Values go through their fields' `pre_save`
-    and `get_db_prep_save`, as the ORM's own insert does."""
-    database = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value
-    opts = objs[0]._meta
-    fields = [field for field in opts.concrete_fields if not field.primary_key]
-    quote = database.ops.quote_name
-    into = f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-    row = f"({', '.join(['%s'] * len(fields))})"
-    size = max(database.ops.bulk_batch_size(fields, objs), 1)
-    with database.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            batch = objs[start : start + size]
-            cursor.execute(
-                f"{into} VALUES {', '.join([row] * len(batch))} RETURNING {quote(opts.pk.column)}",
-                [
-                    f.get_db_prep_save(f.pre_save(obj, True), database)
-                    for obj in batch
-                    for f in fields
-                ],
-            )
-            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding, obj._state.db = False, database.alias
-
-
 @dataclass(frozen=True)
 class Draft:
     """One event to publish: what publish() takes, for publishing many at once."""
@@ -163,7 +135,7 @@ def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[E
             )
             for d in drafts
         ]
-        _insert(events)
+        insert_all(events)
         deliveries = []
         for draft, event in zip(drafts, events, strict=True):
             for webhook in draft.webhooks:
@@ -179,7 +151,7 @@ def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[E
                         coalesce_key=draft.coalesce_key if webhook.debounce_s else "",
                     )
                 )
-        _insert(deliveries)
+        insert_all(deliveries)
         if queue_work and any(d.next_attempt_at <= now for d in deliveries):
             announce_due_deliveries()
     return events
