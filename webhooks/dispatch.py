@@ -33,7 +33,7 @@ __all__ = ["DueListener", "poll_once", "start_due_delivery_poller"]
 
 logger = logging.getLogger("stationhooks.dispatch")
 
-MIN_LOOK_INTERVAL_S = 0.01
+MIN_LOOK_INTERVAL_S = 0.05
 
 
 def poll_once() -> None:
@@ -61,9 +61,12 @@ class DueListener:
 
     def __init__(self) -> None:
         self._connection: psycopg.Connection | None = None
+        self._woken_at = 0.0
 
     def wait(self, timeout_s: float) -> bool:
-        """Block until an announcement arrives (True) or `timeout_s` passes (False)."""
+        """Block until an announcement arrives (True) or `timeout_s` passes (False). An
+        announcement within MIN_LOOK_INTERVAL_S of the last one waits out the interval, and
+        all that came meanwhile make one wake-up."""
         if connection.vendor != "postgresql":
             time.sleep(timeout_s)
             return False
@@ -75,9 +78,10 @@ class DueListener:
             if not any(True for _ in listening.notifies(timeout=timeout_s, stop_after=1)):
                 listening.execute("SELECT 1")  # announcements meanwhile are kept for later
                 return False
-            time.sleep(MIN_LOOK_INTERVAL_S)  # the rest of a burst: one look covers them all
+            time.sleep(max(self._woken_at + MIN_LOOK_INTERVAL_S - time.monotonic(), 0))
             for _ in listening.notifies(timeout=0):
                 pass
+            self._woken_at = time.monotonic()
             return True
         except psycopg.Error:
             logger.warning("Lost the connection that listens for due deliveries; reopening")
