@@ -5,9 +5,10 @@ ones, a retry whose wait is over, a delayed send, a lease left by a dead worker)
 the queue up with send tasks (webhooks.queueing). It looks when a publisher announces due
 deliveries (on PostgreSQL it LISTENs on a connection of its own, and the NOTIFY of a
 committed publish wakes it at once), and every WEBHOOKS_DISPATCH_POLL_S besides, since
-django-q2's scheduler only wakes every ~30 s. A burst of announcements makes one look per
-MIN_LOOK_INTERVAL_S. A minutely django-q2 schedule looks as well, as a safety net. Claims
-are atomic, so an extra send task costs a query, never a duplicate send.
+django-q2's scheduler only wakes every ~30 s. An announcement on its own is looked at at
+once; a burst makes at most one look per MIN_LOOK_INTERVAL_S. A minutely django-q2
+schedule looks as well, as a safety net. Claims are atomic, so an extra send task costs a
+query, never a duplicate send.
 
 If a delivery nobody holds has been due for longer than a lease (longer than any batch
 takes), the workers are far behind or the task queue is stuck, and the poller sends due
