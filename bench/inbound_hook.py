@@ -313,7 +313,7 @@ PROFILE_STEPS = [
     ("track_play_record: its transaction", ("track_play_record",), None),
     ("  TrackPlay insert", ("track_play_record", "QuerySet.create"), None),
     ("  webhooks query", ("track_play_record", "QuerySet._fetch_all"), None),
-    ("  publish_batch: event + delivery inserts", ("publish_batch", "_insert"), None),
+    ("  publish_batch: event + delivery inserts", ("publish_batch", "insert_all"), None),
     ("  the announcement (NOTIFY)", ("announce_due_deliveries",), None),
     ("answer serializer", ("Serializer.data",), None),
 ]
