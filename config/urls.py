@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from stations.api.inbound_views import IcecastMetadataView
-from webhooks.views import dashboard
+from webhooks.admin.views import dashboard
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
