@@ -59,7 +59,6 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_HISTORY": True,
     "STYLES": [lambda request: static("stationhooks/admin.css")],
-    "LOGIN": {"redirect_after": reverse_lazy("admin:index")},
     "COLORS": {
         # A radio-dial teal instead of the default purple.
         "primary": {
