@@ -59,6 +59,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_HISTORY": True,
     "STYLES": [lambda request: static("stationhooks/admin.css")],
+    "SCRIPTS": [lambda request: static("stationhooks/copy.js")],
     "COLORS": {
         # A radio-dial teal instead of the default purple.
         "primary": {

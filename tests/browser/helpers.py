@@ -42,3 +42,19 @@ def messages(browser) -> str:
 
 def wait_for(browser, condition, timeout_s: float = 10):
     return WebDriverWait(browser, timeout_s).until(lambda _browser: condition())
+
+
+def horizontal_overflow(browser) -> dict[str, int]:
+    """How many pixels the page, and the box around the change list's table, are wider
+    than the window shows (0 each: no horizontal scrollbar anywhere)."""
+    return browser.execute_script(
+        """
+        const page = document.documentElement;
+        const table = document.getElementById("result_list");
+        const box = table ? table.parentElement : page;
+        return {
+            page: page.scrollWidth - page.clientWidth,
+            table: box.scrollWidth - box.clientWidth,
+        };
+        """
+    )
