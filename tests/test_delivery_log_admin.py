@@ -104,7 +104,9 @@ def test_detail_page_shows_headers_bodies_and_the_attempt_timeline(
         page = admin_client.get(url).content.decode()
     # then
     assert f"Delivery #{delivery.pk}: push to Scheduler" in page
-    assert '<table class="sh-table sh-headers"><tr><th>Content-Type</th>' in page
+    assert '<table class="sh-table sh-headers"><tr>' in page
+    assert "<tr><th>Content-Type</th><td><code>application/json</code></td></tr>" in page
+    assert "<tr><th>User-Agent</th><td><code>StationHooks/" in page
     assert "<th>webhook-id</th><td><code>msg_" in page
     assert "&quot;error&quot;: &quot;busy&quot;" in page  # the answer, indented JSON
     assert '"action": "create",' in page.replace("&quot;", '"')

@@ -19,8 +19,10 @@ def pretty_json(text: str) -> str:
 
 
 def header_rows(headers: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """Headers as (name, value) rows, in the order they were sent or received."""
-    return [(str(name), str(value)) for name, value in (headers or {}).items()]
+    """Headers as (name, value) rows, by name (PostgreSQL's jsonb keeps no order)."""
+    return sorted(
+        ((str(n), str(v)) for n, v in (headers or {}).items()), key=lambda r: r[0].lower()
+    )
 
 
 def _retry_note(delivery: Delivery, attempts: list) -> str:
