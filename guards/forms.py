@@ -7,6 +7,9 @@ broke, and shows the text back as it was typed. NUL characters are refused as we
 the admin's JSON fields are stored in columns that do not take them.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput, JSONString
@@ -19,13 +22,19 @@ __all__ = ["JSONInputField"]
 class JSONInputField(forms.JSONField):
     """Use it for a model JSONField in an admin:
     `formfield_overrides = {models.JSONField: {"form_class": JSONInputField}}`.
-    A custom `decoder` is not used: the rules need the standard one."""
+    A custom `decoder` is not used: the rules need the standard one. `empty_factory`
+    makes the value of an emptied field (`dict` for a column that is never null, where
+    Django's None would fail as an IntegrityError); without it, empty is None."""
+
+    def __init__(self, *, empty_factory: Callable[[], Any] | None = None, **kwargs):
+        self.empty_factory = empty_factory
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         if self.disabled:
             return value
         if value in self.empty_values:
-            return None
+            return None if self.empty_factory is None else self.empty_factory()
         try:
             if isinstance(value, list | dict | int | float | JSONString):
                 check_json_value(value, allow_nul=False)
