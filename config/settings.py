@@ -203,7 +203,15 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
 }
+# Failed API-key attempts per client address (stations/api/key_failures.py): after
+# API_KEY_FAILURE_LIMIT within a window of API_KEY_FAILURE_WINDOW_S, that address gets 429
+# until the window ends. NUM_PROXIES: trusted reverse proxies in front of the web server
+# that append the client's address to X-Forwarded-For (0: use REMOTE_ADDR).
+API_KEY_FAILURE_LIMIT = env_int("API_KEY_FAILURE_LIMIT", 20)
+API_KEY_FAILURE_WINDOW_S = env_int("API_KEY_FAILURE_WINDOW_S", 300)
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": ["stations.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["stations.api.throttling.ApiKeyRateThrottle"],
