@@ -22,6 +22,10 @@ BAD_FIELD_VALUES = [
     ('{"a": ' + "[" * 330 + "]" * 330 + "}", "JSON nested too deeply"),
     ('{"a": NaN}', "Numbers must be finite: NaN is not allowed."),
     ('{"a": "\\u0000"}', "Null characters are not allowed."),
+    ("null", "Enter a JSON object"),
+    ('["a list"]', "Enter a JSON object"),
+    ('"a string"', "Enter a JSON object"),
+    ("{", "Enter a valid JSON."),
 ]
 
 

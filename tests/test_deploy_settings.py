@@ -36,11 +36,8 @@ def _run_snippet(snippet: str, cwd: Path) -> dict[str, str]:
     return dict(pairs)
 
 
-def test_the_readme_production_snippet_passes_check_deploy(tmp_path):
-    snippet = _readme_production_environment()
-    env = _run_snippet(snippet, tmp_path)
-    assert env["DEBUG"] == "0" and env["HTTPS"] == "1"
-    result = subprocess.run(
+def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=PROJECT_DIR,
         env=env,
@@ -48,6 +45,12 @@ def test_the_readme_production_snippet_passes_check_deploy(tmp_path):
         text=True,
         timeout=120,
     )
+
+
+def test_the_readme_production_snippet_passes_check_deploy(tmp_path):
+    env = _run_snippet(_readme_production_environment(), tmp_path)
+    assert env["DEBUG"] == "0" and env["HTTPS"] == "1"
+    result = _check_deploy(env)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -55,14 +58,7 @@ def test_the_readme_production_snippet_passes_check_deploy(tmp_path):
 def test_without_https_the_checklist_warns(tmp_path):
     """The snippet's HTTPS=1 is what the checklist needs (W004, W008, W012, W016)."""
     env = {**_run_snippet(_readme_production_environment(), tmp_path), "HTTPS": "0"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _check_deploy(env)
     assert result.returncode != 0
     for warning in ("W004", "W008", "W012", "W016"):
         assert warning in result.stderr

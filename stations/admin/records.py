@@ -57,9 +57,10 @@ class DeletedFilter(admin.SimpleListFilter):
 
 class StationRecordAdmin(StationScopedAdmin):
     """Shared admin for the six push models: soft delete, recover, deleted filter, and
-    `field_values` under the JSON input rules (a form error, never a 500)."""
+    `field_values` under the JSON input rules, a JSON object as in the API (a form error,
+    never a 500)."""
 
-    formfield_overrides = {models.JSONField: {"form_class": JSONInputField, "empty_factory": dict}}
+    formfield_overrides = {models.JSONField: {"form_class": JSONInputField, "object_only": True}}
     list_filter = [("station", ScopedRelatedFilter), DeletedFilter]
     list_select_related = ["station"]
     readonly_fields = ["created_at", "updated_at", "deleted_at"]
