@@ -16,10 +16,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from tests.cluster_helpers import kill_cluster, start_cluster, wait_for
+from processes import cluster_tree, kill, kill_group, stop_group, wait_for
+from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.faults.chaos_receiver import ChaosReceiver
-from tests.faults.processes import cluster_tree, kill, shut_down
 from tests.faults.runs import print_summary, publish_tracks_unqueued, unfinished
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt
@@ -96,7 +96,7 @@ def test_repeated_sigkills_lose_nothing():
             while time.monotonic() < deadline and unfinished():
                 time.sleep(0.05)
                 if cluster.poll() is not None:  # main process gone: restart the cluster
-                    kill_cluster(cluster)
+                    kill_group(cluster)
                     cluster, auxiliaries = start_cluster(**CLUSTER_ENV), []
                     restarts += 1
                     continue
@@ -110,7 +110,7 @@ def test_repeated_sigkills_lose_nothing():
                     continue
                 _share, target = pending_kills.pop(0)
                 if target == "group":
-                    kill_cluster(cluster)
+                    kill_group(cluster)
                 elif target == "sentinel":
                     kill([tree.sentinel])
                 else:
@@ -120,7 +120,7 @@ def test_repeated_sigkills_lose_nothing():
                 in_flight.update(leased_now())
                 done_kills.append(target)
         finally:
-            shut_down(cluster)
+            stop_group(cluster, grace_s=10)
 
         # then every delivery was delivered and logged once, and nothing was lost
         statuses = Counter(Delivery.objects.values_list("status", flat=True))
