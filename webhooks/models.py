@@ -14,6 +14,7 @@ from django.db.models import F, JSONField, Q
 
 from stations.choices import PushModel
 from stations.models import Station, Stream
+from webhooks.breaker import Breaker
 from webhooks.choices import AlertCondition, DeliveryStatus, Trigger
 from webhooks.encryption import EncryptedTextField
 from webhooks.signing import generate_secret, mask_secret
@@ -26,6 +27,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStat",
+    "EngineCounter",
     "Event",
     "JobCounter",
     "ResyncJob",
@@ -78,6 +80,12 @@ class Webhook(models.Model):
     disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # The endpoint's circuit breaker (webhooks.breaker): open until breaker_retry_at.
+    breaker_failures = models.PositiveIntegerField(default=0, editable=False)
+    breaker_trips = models.PositiveIntegerField(default=0, editable=False)
+    breaker_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breaker_reason = models.CharField(max_length=300, blank=True, editable=False)
+    BREAKER_FIELDS = ("breaker_failures", "breaker_trips", "breaker_retry_at", "breaker_reason")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Last on purpose: from here on, `models` in this class body is this field.
@@ -98,6 +106,16 @@ class Webhook(models.Model):
         """The pre-rotation secret while its grace period lasts, else ""."""
         expires = self.previous_secret_expires_at
         return self.previous_secret if expires and now < expires else ""
+
+    @property
+    def breaker(self) -> Breaker:
+        return Breaker(
+            self.breaker_failures, self.breaker_trips, self.breaker_retry_at, self.breaker_reason
+        )
+
+    def set_breaker(self, breaker: Breaker) -> None:
+        self.breaker_failures, self.breaker_trips = breaker.failures, breaker.trips
+        self.breaker_retry_at, self.breaker_reason = breaker.retry_at, breaker.reason[:300]
 
     def watches(self, model: str) -> bool:
         return self.trigger == Trigger.PUSH and (not self.models or model in self.models)
@@ -217,6 +235,19 @@ class Delivery(models.Model):
                 name="delivery_unsent_idx",
                 condition=Q(status=DeliveryStatus.PENDING, attempt_count=0),
             ),
+            # A webhook's pending deliveries by due time: what its breaker holds and lets go.
+            models.Index(
+                fields=["webhook", "next_attempt_at"],
+                name="delivery_pending_webhook_idx",
+                condition=Q(status=DeliveryStatus.PENDING),
+            ),
+            # The deliveries in flight (leased), per webhook: the claim's in-flight caps.
+            models.Index(
+                fields=["lease_expires_at"],
+                include=["webhook"],
+                name="delivery_leased_idx",
+                condition=Q(status=DeliveryStatus.PENDING, lease_expires_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -323,6 +354,24 @@ class DeliveryStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.webhook_id} @ {self.hour:%Y-%m-%d %H}:00"
+
+
+class EngineCounter(models.Model):
+    """Running totals the engine adds to as it records (outcomes, the latency histogram),
+    read by the /metrics endpoint. Each worker process adds to its own `shard` of rows, so
+    recorders never wait on each other's row locks; a scrape sums the shards."""
+
+    shard = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=40)
+    value = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shard", "name"], name="one_counter_per_shard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.shard}] = {self.value:g}"
 
 
 class AlertPolicy(models.Model):
