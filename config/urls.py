@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from stations.api.inbound_views import IcecastMetadataView
+from webhooks.metrics import metrics_view
 from webhooks.views import dashboard
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("admin/metadata", IcecastMetadataView.as_view(), name="icecast-metadata"),
     path("admin/dashboard/", admin.site.admin_view(dashboard), name="dashboard"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include("stations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -37,9 +37,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from webhooks import recording, transport
-from webhooks.holding import hold_deliveries
 from webhooks.breaker import BreakerState
 from webhooks.choices import DeliveryStatus
+from webhooks.holding import hold_deliveries
 from webhooks.models import Delivery, Webhook
 from webhooks.recording import Sent
 from webhooks.targets import is_public_address
@@ -156,11 +156,13 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
                 .values_list("pk", "webhook_id")[: max(2 * limit, CLAIM_LIMIT)]
             )
             webhooks = Webhook.objects.in_bulk({w for _, w in candidates})
-            chosen, probes = _choose(candidates, webhooks, in_flight, limit=limit, now=now)
+            chosen, probes, full = _choose(candidates, webhooks, in_flight, limit=limit, now=now)
+            claim.at_cap |= full
         claimed = list(
             Delivery.objects.filter(_due_filter(now), pk__in=chosen)
+            .order_by("next_attempt_at", "pk")
             .select_related("event")
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
         )
         if claimed:
             Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(lease_expires_at=until)
@@ -189,13 +191,14 @@ def _choose(
     *,
     limit: int,
     now: datetime,
-) -> tuple[list[int], dict[int, int]]:
+) -> tuple[list[int], dict[int, int], set[int]]:
     """Which candidates (oldest first) to claim: up to each webhook's room (its cap minus
     what it has in flight; one probe when half-open, none when open; a disabled webhook's
-    deliveries all, since they only fail). Returns the ids and {probe id: webhook id}."""
+    deliveries all, since they only fail). Returns the ids, {probe id: webhook id} and the
+    webhooks whose room ran out before their candidates did."""
     cap = settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT
     taken: Counter = Counter()
-    chosen, probes = [], {}
+    chosen, probes, full = [], {}, set()
     for delivery_id, webhook_id in candidates:
         if len(chosen) >= limit:
             break
@@ -208,12 +211,14 @@ def _choose(
             continue
         room = (1 if state is BreakerState.HALF_OPEN else cap) - in_flight.get(webhook_id, 0)
         if taken[webhook_id] >= room:
+            if state is BreakerState.CLOSED:
+                full.add(webhook_id)
             continue
         taken[webhook_id] += 1
         chosen.append(delivery_id)
         if state is BreakerState.HALF_OPEN:
             probes[delivery_id] = webhook_id
-    return chosen, probes
+    return chosen, probes, full
 
 
 def _outgoing(delivery: Delivery, now: datetime) -> transport.OutgoingRequest:
@@ -295,13 +300,14 @@ class Sender:
     async def _send(
         self, delivery: Delivery, request: transport.OutgoingRequest, start_by: float
     ) -> None:
-        if time.monotonic() > start_by:
-            result = transport.AttemptResult(delivery.pk, timezone.now(), attempted=False)
-        else:
-            result = await self._transport.send(request)
-        with self._changed:
-            self._finished.append(Sent(delivery, result, delivery.is_probe))
-            self._changed.notify()
+        result = transport.AttemptResult(delivery.pk, timezone.now(), attempted=False)
+        try:
+            if time.monotonic() <= start_by:
+                result = await self._transport.send(request)
+        finally:  # whatever happens, the coordinator hears of it and records or releases
+            with self._changed:
+                self._finished.append(Sent(delivery, result, delivery.is_probe))
+                self._changed.notify()
 
     # the coordinator's side
 
@@ -339,7 +345,7 @@ class Sender:
 
     def _take_finished(self, wait_s: float, *, wait_for_wake: bool) -> tuple[list[Sent], bool]:
         with self._changed:
-            if not (self._finished or self._stopping or (wait_for_wake and self._woken)):
+            if wait_s and not (self._finished or (wait_for_wake and self._woken)):
                 self._changed.wait(wait_s)
             finished, self._finished = self._finished, []
             woken, self._woken = self._woken, False
@@ -355,6 +361,7 @@ class Sender:
         except Exception:
             now = timezone.now()
             self._unrecorded = [s for s in group if s.delivery.lease_expires_at > now]
+            close_old_connections()
             logger.exception(
                 "Could not record %d sends; trying again (%d whose lease ran out are "
                 "left to be sent again)",
@@ -391,9 +398,12 @@ class Sender:
         claimed_before = self.claimed
         claim, at_cap = True, set()
         while True:
-            finished, _ = self._take_finished(IDLE_WAIT_S, wait_for_wake=False)
+            wait_s = IDLE_WAIT_S if self._in_flight and not claim else 0
+            finished, _ = self._take_finished(wait_s, wait_for_wake=False)
             in_time = time.monotonic() < deadline
-            claim_again, at_cap = self._step(claim=in_time and claim, at_cap=at_cap, finished=finished)
+            claim_again, at_cap = self._step(
+                claim=in_time and claim, at_cap=at_cap, finished=finished
+            )
             claim = claim_again
             if not self._in_flight and not self._finished and not claim_again:
                 return self.claimed - claimed_before
@@ -406,21 +416,23 @@ class Sender:
         stop_by = None
         while True:
             try:
-                close_old_connections()
-                finished, woken = self._take_finished(IDLE_WAIT_S, wait_for_wake=True)
+                ready = claim and self._in_flight < self.max_in_flight
+                finished, woken = self._take_finished(
+                    0 if ready else IDLE_WAIT_S, wait_for_wake=True
+                )
                 if os.getppid() != parent and not self._stopping:
                     logger.warning("The worker's supervisor is gone; sending no more")
                     self.stop()
                 claim, at_cap = self._step(claim=claim or woken, at_cap=at_cap, finished=finished)
             except Exception:
                 logger.exception("The delivery engine's step failed; trying again")
+                close_old_connections()  # a connection that failed is closed, and reopened
                 time.sleep(ERROR_PAUSE_S)
                 claim = True
             if self._stopping:
                 stop_by = stop_by or time.monotonic() + STOP_GRACE_S
                 if not self._in_flight or time.monotonic() > stop_by:
                     return
-
 
 
 def drain_due_deliveries(*, budget_s: float = DRAIN_BUDGET_S) -> int:
@@ -447,4 +459,3 @@ def send_delivery_now(delivery_id: int) -> None:
         return
     result = transport.send_now(_outgoing(delivery, timezone.now()), transport_config())
     recording.record([Sent(delivery, result, False)])
-

@@ -32,8 +32,11 @@ def _unheld(webhook_id: int, now: datetime):
 def hold_deliveries(webhook_id: int, until: datetime, *, now: datetime, keep: int = 0) -> int:
     """Move the webhook's deliveries due before `until` to `until`; `keep` is one not to
     move (the probe). Returns how many were moved."""
-    return _unheld(webhook_id, now).filter(next_attempt_at__lt=until).exclude(pk=keep).update(
-        next_attempt_at=until
+    return (
+        _unheld(webhook_id, now)
+        .filter(next_attempt_at__lt=until)
+        .exclude(pk=keep)
+        .update(next_attempt_at=until)
     )
 
 
@@ -52,7 +55,7 @@ def webhook_try_now(*, webhook: Webhook) -> bool:
     closed (there is nothing to try)."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        locked = Webhook.objects.select_for_update(no_key=True).get(pk=webhook.pk)
         held_until = locked.breaker_retry_at
         if held_until is None:
             return False

@@ -77,6 +77,21 @@ def record(group: list[Sent], *, announce: bool = False) -> None:
     """Write one group of finished sends (see the module docstring). A send that never
     started is released: due again at once, with no attempt. `announce` tells the other
     workers that an endpoint at its in-flight cap has room again."""
+    before = [(sent.delivery, _state(sent.delivery)) for sent in group]
+    try:
+        _record(group, announce=announce)
+    except BaseException:  # leave the deliveries as claimed, for another try
+        for delivery, state in before:
+            for name, value in state.items():
+                setattr(delivery, name, value)
+        raise
+
+
+def _state(delivery: Delivery) -> dict:
+    return {name: getattr(delivery, name) for name in RECORDED_FIELDS}
+
+
+def _record(group: list[Sent], *, announce: bool) -> None:
     now = timezone.now()
     attempts: list[DeliveryAttempt] = []
     delivered, failed, retried = Counter(), Counter(), Counter()
@@ -146,10 +161,13 @@ def record(group: list[Sent], *, announce: bool = False) -> None:
             answers[delivery.webhook_id].append(
                 (result.status_code is not None, result.error, sent.probe)
             )
+    claimed = {d.webhook_id: d.webhook for d in deliveries}
     with transaction.atomic():
         insert_all(attempts)
         _save_states(deliveries)
+        _lock_webhooks_to_update(claimed, answers, delivered, failed, gone)
         _update_failure_streaks(delivered, failed, gone, now)
+        _update_breakers(answers, claimed, now)
         count_outcomes(
             station_of={d.webhook_id: d.station_id for d in deliveries},
             delivered=delivered,
@@ -158,7 +176,6 @@ def record(group: list[Sent], *, announce: bool = False) -> None:
             now=now,
         )
         _add_to_totals(totals)
-        _update_breakers(answers, {d.webhook_id: d.webhook for d in deliveries}, now)
         if announce:
             queueing.notify_workers()
 
@@ -201,6 +218,35 @@ def _save_states(deliveries: list[Delivery]) -> None:
         Delivery.objects.filter(pk__in=[d.pk for d in distinct]).update(**shared)
     if differing:
         Delivery.objects.bulk_update(distinct, differing)
+
+
+def _lock_webhooks_to_update(
+    claimed: dict[int, Webhook],
+    answers: dict[int, list[tuple[bool, str, bool]]],
+    delivered: Counter,
+    failed: Counter,
+    gone: set[int],
+) -> None:
+    """Lock, in id order, the webhook rows this recording will update (failure streaks,
+    breakers), before any of them: recorders in other workers then take these locks, and
+    then the hourly stats' rows, in the same order, and never deadlock."""
+    needed = set(failed) | gone | set(_breakers_to_update(answers, claimed))
+    needed |= {w for w in delivered if claimed[w].consecutive_failures}
+    if needed:
+        locked = Webhook.objects.select_for_update(no_key=True).filter(pk__in=needed)
+        list(locked.order_by("pk").values("pk"))
+
+
+def _breakers_to_update(
+    answers: dict[int, list[tuple[bool, str, bool]]], claimed: dict[int, Webhook]
+) -> list[int]:
+    """Webhooks whose breaker the group may change: all but those whose breaker was
+    closed with no failure counted (when claimed) and which only got answers."""
+    return [
+        webhook_id
+        for webhook_id, results in answers.items()
+        if claimed[webhook_id].breaker != Breaker() or not all(a for a, _, _ in results)
+    ]
 
 
 def _update_failure_streaks(
@@ -258,14 +304,10 @@ def _update_breakers(
     hold its deliveries when it opens, let them go when it closes. Webhooks whose breaker
     is closed with no failure counted and which only got answers are not touched."""
     rules = breaker_rules()
-    touched = [
-        webhook_id
-        for webhook_id, results in answers.items()
-        if claimed[webhook_id].breaker != Breaker() or not all(a for a, _, _ in results)
-    ]
+    touched = _breakers_to_update(answers, claimed)
     if not touched:
         return
-    for webhook in Webhook.objects.select_for_update().filter(pk__in=touched).order_by("pk"):
+    for webhook in Webhook.objects.filter(pk__in=touched).only("pk", *Webhook.BREAKER_FIELDS):
         before = after = webhook.breaker
         for answered, error, probe in answers[webhook.pk]:
             after = after_attempt(

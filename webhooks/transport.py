@@ -17,6 +17,7 @@ Guarantees of every attempt:
 """
 
 import asyncio
+import logging
 import os
 import socket
 import ssl
@@ -46,6 +47,8 @@ __all__ = [
     "proxy_for",
     "send_now",
 ]
+
+logger = logging.getLogger("stationhooks.engine")
 
 RESPONSE_BODY_LOG_BYTES = 4096
 RESPONSE_READ_LIMIT_BYTES = 64 * 1024
@@ -236,8 +239,14 @@ class Transport:
         except aiohttp.ClientResponseError as exc:  # an answer that is not HTTP
             result.error = f"Connection error: unreadable answer ({exc.message})"
             result.error_kind = ErrorKind.CONNECTION
+        except OSError as exc:  # what aiohttp lets through unwrapped (a reset, mostly)
+            result.error = f"Connection error: {exc or type(exc).__name__}"
+            result.error_kind = ErrorKind.CONNECTION
         except (aiohttp.ClientError, ValueError) as exc:
             result.error = f"Request error: {exc}"
+        except Exception as exc:
+            logger.exception("Unexpected error sending delivery %s", request.delivery_id)
+            result.error = f"Request error: {type(exc).__name__}: {exc}"
         if result.error:
             result.status_code = None
         result.duration_ms = int((time.monotonic() - clock) * 1000)
