@@ -10,7 +10,7 @@ webhook list (each webhook's last delivery and 24 h success rate). Each page is 
 a few times to warm up, then REQUESTS times: median and max; its queries are counted on
 one more request (CaptureQueriesContext). Target: median <= 300 ms, and no query per
 row: at most one query more than on the small log (the EXPLAIN that gives the row estimate
-of a filtered list above 100,000 rows, webhooks.admin.EstimatedCountPaginator; the
+of a filtered list above 100,000 rows, webhooks.admin.paginator.EstimatedCountPaginator; the
 unfiltered list goes the other way, `reltuples` instead of a COUNT), and fewer queries than
 rows on a page listing PER_ROW_CHECK_ROWS or more (the small log fills a page too).
 

@@ -1,5 +1,6 @@
 """What the benchmarks share: table rows, Django against a bench database, real `qcluster`
-processes, a throwaway nginx receiver, peak RSS and percentiles.
+processes (through the `processes` package the tests use too), a throwaway nginx receiver,
+CPU time, peak RSS and percentiles.
 
 Every benchmark runs against a throwaway PostgreSQL database whose name starts with
 `stationhooks_bench_` (bench/run.py creates and drops them) and talks only to 127.0.0.1.
@@ -11,16 +12,17 @@ import math
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import processes
+from processes import cluster_pids, free_port, wait_for, wait_for_port
 
 __all__ = [
     "BENCH_DB_PREFIX",
@@ -49,7 +51,7 @@ __all__ = [
     "write_rows",
 ]
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = processes.PROJECT_DIR
 BENCH_DB_PREFIX = "stationhooks_bench_"
 CLUSTER_STOP_TIMEOUT_S = 30
 
@@ -184,75 +186,18 @@ def migrate() -> None:
 def start_cluster(*, workers: int, log_path: Path, **extra_env: str) -> subprocess.Popen:
     """`manage.py qcluster` with `workers` worker processes on the bench database, default
     delivery settings; its output goes to `log_path`."""
-    log = open(log_path, "ab")
-    try:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=PROJECT_DIR,
-            env=bench_env(Q_WORKERS=str(workers), **extra_env),
-            start_new_session=True,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    finally:
-        log.close()
+    return processes.start_cluster(
+        bench_env(Q_WORKERS=str(workers), **extra_env), log_path=log_path
+    )
 
 
 def stop_cluster(cluster: subprocess.Popen) -> None:
     """SIGTERM to the main process only (it stops its children), then SIGKILL whatever of
     its process group is left."""
-    cluster.terminate()
-    try:
-        cluster.wait(timeout=CLUSTER_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(cluster.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    cluster.wait(timeout=CLUSTER_STOP_TIMEOUT_S)
-
-
-def _children(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return children
-
-
-def cluster_pids(cluster: subprocess.Popen) -> list[int]:
-    """Every process of the cluster below its main process (sentinel, workers, pusher,
-    monitor)."""
-    found, todo = [], [cluster.pid]
-    while todo:
-        for child in _children(todo.pop()):
-            found.append(child)
-            todo.append(child)
-    return found
+    processes.stop_group(cluster, grace_s=CLUSTER_STOP_TIMEOUT_S)
 
 
 # --- a fast receiver: nginx ------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 NGINX_CONF = """\
@@ -329,15 +274,6 @@ class Nginx:
 
 
 # --- measuring ---------------------------------------------------------------------------
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float, interval_s: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval_s)
-    return condition()
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:

@@ -4,8 +4,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from stations.api.inbound_views import IcecastMetadataView
+from webhooks.admin.views import dashboard
 from webhooks.metrics import metrics_view
-from webhooks.views import dashboard
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

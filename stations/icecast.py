@@ -2,15 +2,17 @@
 
 Playout software percent-encodes the song in whatever charset it was built with and
 names it in `charset=` (Icecast's own parameter), or not at all. So the query is decoded
-here from its raw bytes: values in the named charset, otherwise UTF-8, falling back to
+here from its raw bytes: values in the named charset (one of `guards.charsets`' allow-list;
+any other is refused as Icecast refuses an unknown one), otherwise UTF-8, falling back to
 Latin-1 for bytes that are not valid UTF-8 (what older Windows playout software sends).
 Django's own `request.GET` would have turned those bytes into replacement characters.
 """
 
-import codecs
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 from xml.sax.saxutils import escape
+
+from guards.charsets import UnsupportedCharset, charset_codec
 
 __all__ = [
     "IcecastQueryError",
@@ -48,10 +50,9 @@ def _raw_pairs(query: bytes) -> dict[bytes, bytes]:
 
 def _text_codec(charset: str) -> str:
     try:
-        "".encode(charset)  # refuses bytes-to-bytes codecs such as bz2_codec
-        return codecs.lookup(charset).name
-    except (LookupError, UnicodeError, ValueError):
-        raise IcecastQueryError(f"Unsupported charset {charset}") from None
+        return charset_codec(charset)
+    except UnsupportedCharset as unsupported:
+        raise IcecastQueryError(str(unsupported)) from None
 
 
 def _decode(value: bytes, codec: str | None) -> str:

@@ -10,9 +10,9 @@ http.client (under urllib3 and requests) rejects that status line with BadStatus
 the monitor's connections use a response class that reads it as HTTP/1.0: headers as
 usual, the body until the server closes the connection.
 
-Stream URLs are outgoing targets like webhook URLs: private, loopback and link-local
-addresses are refused (requests-hardened's IP filter, checked on every connection)
-unless STREAM_MONITOR_ALLOW_PRIVATE_TARGETS=1.
+Stream URLs are outgoing targets like webhook URLs and follow the same rule
+(`guards.targets`, checked on every connection, the redirect's included) unless
+STREAM_MONITOR_ALLOW_PRIVATE_TARGETS=1.
 """
 
 import http.client
@@ -26,11 +26,11 @@ from urllib.parse import urljoin
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from requests_hardened.ip_filter import InvalidIPAddress
-from requests_hardened.ip_filter_adapter import IPFilterAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
+
+from guards.target_adapter import PublicTargetAdapter, TargetRefusedError
 
 __all__ = ["Listening", "StreamBody", "StreamDown", "listen"]
 
@@ -95,19 +95,14 @@ class _IcyAdapter(_IcyPoolsMixin, HTTPAdapter):
     pass
 
 
-class _GuardedIcyAdapter(_IcyPoolsMixin, IPFilterAdapter):
+class _GuardedIcyAdapter(_IcyPoolsMixin, PublicTargetAdapter):
     pass
 
 
 def _session(*, allow_private: bool) -> requests.Session:
     session = requests.Session()
     for scheme in ("http://", "https://"):
-        adapter = (
-            _IcyAdapter()
-            if allow_private
-            else _GuardedIcyAdapter(is_https_proto=scheme == "https://")
-        )
-        session.mount(scheme, adapter)
+        session.mount(scheme, _IcyAdapter() if allow_private else _GuardedIcyAdapter())
     return session
 
 
@@ -207,10 +202,9 @@ def _get(
             allow_redirects=False,
             timeout=(remaining, remaining),
         )
-    except InvalidIPAddress as exc:
+    except TargetRefusedError as exc:
         raise StreamDown(
-            f"Refused target: the URL resolves to {exc}, a private, loopback or link-local "
-            "address (STREAM_MONITOR_ALLOW_PRIVATE_TARGETS=1 allows it)"
+            f"Refused target: {exc} (STREAM_MONITOR_ALLOW_PRIVATE_TARGETS=1 allows it)"
         ) from exc
     except requests.ConnectTimeout as exc:
         raise StreamDown(f"Timeout: could not connect within {timeout_s:g} s") from exc

@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from tests.factories import StationFactory, StreamFactory, WebhookFactory
 from tests.webhook_helpers import drain_until_settled, publish_track
+from webhooks.admin.charts import bar_chart
 from webhooks.choices import Trigger
-from webhooks.dashboard import bar_chart
 from webhooks.models import DeliveryStat, ResyncJob
 from webhooks.publish import publish
 from webhooks.resync import start_resync
-from webhooks.stats import hourly_outcomes
+from webhooks.selectors import hourly_outcomes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import StationFactory, WebhookFactory
-from webhooks.admin import EstimatedCountPaginator
+from webhooks.admin.paginator import EstimatedCountPaginator
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery
 from webhooks.publish import publish

@@ -130,6 +130,8 @@ def test_a_revoked_key_is_refused(live_server, key):
         ("mode=updinfo&song=", "Missing parameter song"),
         ("mode=updinfo&charset=bz2_codec&song=A", "Unsupported charset bz2_codec"),
         ("mode=updinfo&charset=klingon&song=A", "Unsupported charset klingon"),
+        ("mode=updinfo&charset=idna&song=A", "Unsupported charset idna"),
+        ("mode=updinfo&charset=punycode&song=%FF", "Unsupported charset punycode"),
     ],
 )
 def test_bad_requests_are_400_in_icecast_xml(live_server, key, query, message):

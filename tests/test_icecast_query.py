@@ -69,6 +69,11 @@ def test_parse_metadata_query(query, expected):
         (b"mode=updinfo&artist=Only%20artist", "Missing parameter song"),
         (b"mode=updinfo&charset=rot13&song=x", "Unsupported charset rot13"),
         (b"mode=updinfo&charset=%FF&song=x", "Unsupported charset \xff"),
+        (b"mode=updinfo&charset=idna&song=x", "Unsupported charset idna"),
+        (b"mode=updinfo&charset=punycode&song=x", "Unsupported charset punycode"),
+        (b"mode=updinfo&charset=base64&song=x", "Unsupported charset base64"),
+        (b"mode=updinfo&charset=utf-7&song=x", "Unsupported charset utf-7"),
+        (b"mode=updinfo&charset=x%00y&song=x", "Unsupported charset xy"),
     ],
 )
 def test_queries_icecast_would_refuse(query, message):

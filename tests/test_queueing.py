@@ -7,7 +7,8 @@ import pytest
 from django.db import connection, transaction
 from django_q.models import OrmQ
 
-from tests.cluster_helpers import start_cluster, stop_cluster, wait_for
+from processes import stop_group, wait_for
+from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD
 from webhooks.choices import DeliveryStatus, Trigger
@@ -139,7 +140,7 @@ def test_a_real_cluster_is_woken_by_each_publish(httpserver, queue_not_sync, bro
         # then each announcement woke the pollers, and every message was sent
         assert wait_for(lambda: len(httpserver.log) == len(events), GUARD_S)
     finally:
-        stop_cluster(cluster)
+        stop_group(cluster)
     assert {request.headers["webhook-id"] for request, _ in httpserver.log} == {
         event.message_id for event in events
     }

@@ -12,7 +12,7 @@ from tests.factories import WebhookFactory
 from tests.webhook_helpers import publish_track, publish_track_unqueued
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStat, Event
 from webhooks.retention import prune_delivery_log
-from webhooks.stats import outcome_totals
+from webhooks.selectors import outcome_totals
 
 pytestmark = pytest.mark.django_db
 

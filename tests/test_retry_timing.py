@@ -4,7 +4,8 @@ django-q2's ~30 s scheduler tick), on the ORM broker and on the Redis broker."""
 import pytest
 from django.db import transaction
 
-from tests.cluster_helpers import start_cluster, stop_cluster, wait_for
+from processes import stop_group, wait_for
+from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import publish_track_unqueued
 from webhooks.choices import DeliveryStatus
@@ -29,7 +30,7 @@ def test_retry_fires_close_to_its_due_time(httpserver, broker_env):
             lambda: Delivery.objects.filter(status=DeliveryStatus.DELIVERED).exists(), 30
         )
     finally:
-        stop_cluster(cluster)
+        stop_group(cluster)
     # then the second attempt came about RETRY_DELAY_S (±20 % jitter) after the first
     assert delivered
     first, second = Delivery.objects.get().attempts.all()

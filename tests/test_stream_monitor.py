@@ -129,11 +129,22 @@ def test_a_second_redirect_is_not_followed(httpserver):
     assert [request.path for request, _ in httpserver.log] == ["/listen", "/relay"]
 
 
-def test_private_targets_are_refused_unless_allowed(httpserver, settings):
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("localhost", "localhost resolves to 127.0.0.1, which is a loopback address"),
+        ("127.0.0.1", "127.0.0.1 is a loopback address"),
+        ("[::127.0.0.1]", "::127.0.0.1 carries 127.0.0.1, a loopback address"),
+        ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1 carries 127.0.0.1, a loopback address"),
+    ],
+)
+def test_private_targets_are_refused_unless_allowed(httpserver, settings, host, reason):
     settings.STREAM_MONITOR_ALLOW_PRIVATE_TARGETS = False
-    stream = StreamFactory(listening_url=httpserver.url_for("/live"))
+    stream = StreamFactory(listening_url=f"http://{host}:{httpserver.port}/live")
     check = check_once(stream)
-    assert not check.is_up and check.reason.startswith("Refused target: the URL resolves to")
+    assert not check.is_up and check.reason == (
+        f"Refused target: {reason} (STREAM_MONITOR_ALLOW_PRIVATE_TARGETS=1 allows it)"
+    )
     assert httpserver.log == []
 
 

@@ -117,4 +117,4 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_send_time(httpserve
     # then nothing was connected to, and the delivery failed with the reason
     assert httpserver.log == []
     assert sent.status == DeliveryStatus.FAILED and sent.attempt_count == 1
-    assert sent.last_error.startswith("Refused target: localhost resolves to")
+    assert sent.last_error.startswith("Refused target: localhost: ")

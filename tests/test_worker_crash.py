@@ -9,7 +9,8 @@ import pytest
 from django.db import transaction
 from werkzeug import Response
 
-from tests.cluster_helpers import kill_cluster, start_cluster, stop_cluster, wait_for
+from processes import kill_group, stop_group, wait_for
+from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import publish_track_unqueued
 from webhooks.choices import DeliveryStatus
@@ -41,7 +42,7 @@ def test_sigkill_mid_run_loses_nothing(httpserver):
     try:
         assert wait_for(lambda: sum(received.values()) >= 300, 60), "worker never started"
     finally:
-        kill_cluster(cluster)
+        kill_group(cluster)
     in_flight = Delivery.objects.filter(
         status=DeliveryStatus.PENDING, lease_expires_at__isnull=False
     ).count()
@@ -55,7 +56,7 @@ def test_sigkill_mid_run_loses_nothing(httpserver):
             lambda: not Delivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists(), 120
         )
     finally:
-        stop_cluster(cluster)
+        stop_group(cluster)
 
     # then every delivery was delivered, and only in-flight ones were sent twice
     assert finished, Counter(Delivery.objects.values_list("status", flat=True))

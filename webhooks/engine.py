@@ -36,13 +36,13 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from guards.targets import address_refusal
 from webhooks import recording, transport
 from webhooks.breaker import BreakerState
 from webhooks.choices import DeliveryStatus
 from webhooks.holding import hold_deliveries
 from webhooks.models import Delivery, Webhook
 from webhooks.recording import Sent
-from webhooks.targets import is_public_address
 
 __all__ = [
     "CLAIM_LIMIT",
@@ -76,19 +76,12 @@ def lease_s() -> float:
     return settings.WEBHOOKS_REQUEST_TIMEOUT_S + LEASE_MARGIN_S
 
 
-def _address_problem(address: str) -> str | None:
-    """The SSRF rule applied to every address a send connects to."""
-    if is_public_address(address):
-        return None
-    return "a private, loopback, link-local or multicast address"
-
-
 def transport_config() -> transport.TransportConfig:
     return transport.TransportConfig(
         connect_timeout_s=settings.WEBHOOKS_CONNECT_TIMEOUT_S,
         request_timeout_s=settings.WEBHOOKS_REQUEST_TIMEOUT_S,
         user_agent=f"StationHooks/{settings.STATIONHOOKS_VERSION}",
-        address_problem=None if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS else _address_problem,
+        address_problem=None if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS else address_refusal,
     )
 
 

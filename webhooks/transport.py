@@ -95,8 +95,8 @@ class TransportConfig:
     connect_timeout_s: float
     request_timeout_s: float
     user_agent: str
-    # None allows every address; otherwise a function of an IP address that returns why
-    # it is refused, or None when it may be connected to.
+    # None allows every address; otherwise the SSRF rule: a function of an IP address
+    # that says why it is refused, or None when it may be connected to.
     address_problem: Callable[[str], str | None] | None = None
 
 
@@ -107,7 +107,7 @@ class RefusedAddress(OSError):
 def _check(address_problem: Callable[[str], str | None], host: str, address: str) -> None:
     problem = address_problem(address)
     if problem:
-        raise RefusedAddress(f"{host} resolves to {address}: {problem}")
+        raise RefusedAddress(problem if host == address else f"{host}: {problem}")
 
 
 class _GuardedResolver(aiohttp.ThreadedResolver):

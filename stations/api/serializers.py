@@ -12,6 +12,7 @@ from datetime import UTC, timedelta
 
 from rest_framework import serializers
 
+from guards.json_input import JSONInputError, check_json_value
 from stations.api import MAX_ID
 from stations.choices import EncoderStatus
 from stations.models import (
@@ -69,16 +70,6 @@ def _station_objects(model, **kwargs) -> StationObjectField:
     return StationObjectField(queryset=model.all_objects.all(), **kwargs)
 
 
-def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
-
-
 class StationRecordSerializer(serializers.ModelSerializer):
     """Fields every push model has. `deleted_at` is set on a soft-deleted object."""
 
@@ -95,8 +86,12 @@ class StationRecordSerializer(serializers.ModelSerializer):
     common_fields = ["id", "station_id", "created_at", "updated_at", "deleted_at"]
 
     def validate_field_values(self, value: dict) -> dict:
-        if _contains_nul(value):
-            raise serializers.ValidationError("Null characters are not allowed.")
+        """The parser has applied the JSON input rules; NUL, fine in JSON, is refused
+        here because no PostgreSQL jsonb column takes it."""
+        try:
+            check_json_value(value, allow_nul=False)
+        except JSONInputError as error:
+            raise serializers.ValidationError(str(error)) from None
         return value
 
 

@@ -10,12 +10,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["PrivatePostgres", "find_server_binaries", "free_port"]
+from processes import free_port
+
+__all__ = ["PrivatePostgres", "find_server_binaries"]
 
 SERVER_BINARIES_GLOB = "/usr/lib/postgresql/*/bin"
 SERVER_USER = "postgres"
@@ -34,12 +35,6 @@ def find_server_binaries() -> Path | None:
             return bin_dir
     found = shutil.which("initdb")
     return Path(found).resolve().parent if found and shutil.which("pg_ctl") else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PrivatePostgres:

@@ -10,10 +10,10 @@ import time
 import pytest
 from django.db import transaction
 
-from tests.cluster_helpers import start_cluster, wait_for
+from processes import stop_group, wait_for
+from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.faults.chaos_receiver import ChaosReceiver
-from tests.faults.processes import shut_down
 from tests.faults.runs import print_summary, publish_tracks_unqueued
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt
@@ -111,7 +111,7 @@ def test_a_dead_receiver_holds_up_only_its_own_endpoint():
                 Delivery.objects.exclude(webhook=dead_webhook).values_list("status", flat=True)
             )
         finally:
-            shut_down(cluster)
+            stop_group(cluster, grace_s=10)
 
         # then every healthy message arrived while the dead receiver still held requests,
         # no more of them than the cap, and none of its deliveries burned an attempt

@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from stations import inbound
-from stations.admin import ProgramAdmin
+from stations.admin.records import ProgramAdmin
 from stations.api.serializers import ProgramSerializer
 from stations.models import Program, TrackPlay
 from tests.factories import ApiKeyFactory, WebhookFactory

@@ -18,12 +18,11 @@ from collections import Counter
 import psycopg
 import pytest
 import requests
-from django.conf import settings
 
-from tests.cluster_helpers import PROJECT_DIR, start_cluster, wait_for
+from processes import PROJECT_DIR, free_port, start_manage, stop_group, wait_for
+from tests.cluster_helpers import django_env, start_cluster
 from tests.faults.chaos_receiver import ChaosReceiver
-from tests.faults.private_postgres import PrivatePostgres, find_server_binaries, free_port
-from tests.faults.processes import shut_down
+from tests.faults.private_postgres import PrivatePostgres, find_server_binaries
 from tests.faults.runs import print_summary
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.slow]
@@ -33,9 +32,9 @@ MESSAGES = 1500
 RESTART_AFTER_SHARE = 0.2
 API_WRITE_INTERVAL_S = 0.05
 API_WRITES_MAX = 600
-# a lease (5 + 1 + 2 + 5 = 13 s) well beyond the restart, so what was in flight when the
-# database went down is still leased right after it is back
-CLUSTER_ENV = {"WEBHOOKS_SEND_BUDGET_S": "5"}
+# a lease (request timeout + 5 s = 13 s) well beyond the restart, so what was in flight
+# when the database went down is still leased right after it is back
+CLUSTER_ENV = {"WEBHOOKS_REQUEST_TIMEOUT_S": "8"}
 RUNSERVER_OPTIONS = ["--noreload", "--nothreading"]
 
 
@@ -63,21 +62,6 @@ def _user_exists(name: str) -> bool:
     return True
 
 
-def django_env(database_url: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "STATIONHOOKS_ENCRYPTION_KEYS": ",".join(settings.STATIONHOOKS_ENCRYPTION_KEYS),
-        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1",
-        "API_THROTTLE_RATE": "100000/min",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    return env
-
-
 def run_manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [sys.executable, *args],
@@ -94,23 +78,9 @@ def run_manage(env: dict[str, str], *args: str) -> str:
 
 def start_web(env: dict[str, str], port: int) -> subprocess.Popen:
     """One web process with one thread: its persistent connection must survive the restart."""
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", *RUNSERVER_OPTIONS],
-        cwd=PROJECT_DIR,
-        env={**env, "DEBUG": "0"},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return start_manage(
+        ["runserver", f"127.0.0.1:{port}", *RUNSERVER_OPTIONS], {**env, "DEBUG": "0"}
     )
-
-
-def stop_web(web: subprocess.Popen) -> None:
-    web.terminate()
-    try:
-        web.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        web.kill()
-        web.wait(timeout=10)
 
 
 class ApiWriter(threading.Thread):
@@ -162,7 +132,7 @@ LEASED_NOW = """
 
 def test_a_database_restart_mid_run_loses_nothing(private_postgres):
     database_url = private_postgres.url(DATABASE)
-    env = django_env(database_url)
+    env = django_env(database_url, API_THROTTLE_RATE="100000/min")
     web_port = free_port()
     with ChaosReceiver(handling_s=0.005) as receiver:
         # given a migrated private database with 1,500 committed deliveries and an API key
@@ -196,8 +166,8 @@ def test_a_database_restart_mid_run_loses_nothing(private_postgres):
             assert cluster.poll() is None and web.poll() is None, "a process died"
         finally:
             writer.stopping.set()
-            shut_down(cluster)
-            stop_web(web)
+            stop_group(cluster, grace_s=10)
+            stop_group(web, grace_s=10)
 
         assert served_before < MESSAGES / 2, "the run was nearly over before the restart"
         assert web_back, f"the web process did not reconnect: {writer.outcomes[-5:]}"

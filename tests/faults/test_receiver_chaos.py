@@ -15,10 +15,10 @@ from itertools import pairwise
 import pytest
 from django.db import transaction
 
+from processes import stop_group
 from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.faults.chaos_receiver import RETRY_AFTER_S, Answer, ChaosReceiver, seeded_mix
-from tests.faults.processes import shut_down
 from tests.faults.runs import print_summary, publish_tracks_unqueued, unfinished
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt
@@ -103,7 +103,7 @@ def test_every_delivery_follows_the_outcome_rules_for_what_the_receiver_answered
             while time.monotonic() < deadline and unfinished():
                 time.sleep(0.2)
         finally:
-            shut_down(cluster)
+            stop_group(cluster, grace_s=10)
 
         # then each delivery's log is what the rules make of the answers it got
         deliveries = list(Delivery.objects.select_related("event").prefetch_related("attempts"))

@@ -1,0 +1,50 @@
+"""A form field for JSON under the JSON input rules (`guards.json_input`).
+
+Django's `forms.JSONField` uses plain `json.loads`: `1e400`, a lone surrogate or deep
+nesting gets through it and fails later as a 500 (in the database, or when the form is
+shown again). This field answers them with a form error that says which rule the input
+broke, and shows the text back as it was typed. NUL characters are refused as well, since
+the admin's JSON fields are stored in columns that do not take them.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput, JSONString
+
+from guards.json_input import JSONInputError, check_json_value, json_input_loads
+
+__all__ = ["JSONInputField"]
+
+
+class JSONInputField(forms.JSONField):
+    """Use it for a model JSONField in an admin:
+    `formfield_overrides = {models.JSONField: {"form_class": JSONInputField}}`.
+    A custom `decoder` is not used: the rules need the standard one."""
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        try:
+            if isinstance(value, list | dict | int | float | JSONString):
+                check_json_value(value, allow_nul=False)
+                return value
+            converted = json_input_loads(value, allow_nul=False)
+        except JSONInputError as broken:
+            raise ValidationError(str(broken), code="invalid") from None
+        except ValueError:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return json_input_loads(data, allow_nul=False)
+        except ValueError:
+            return InvalidJSONInput(data)

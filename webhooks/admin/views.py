@@ -1,0 +1,153 @@
+"""Admin pages beyond the model admins' lists and forms: the operators' dashboard, and the
+pages behind the webhook and delivery admins' buttons (manual resync, redeliver failed,
+send a test event, redeliver one delivery). Thin: the work is in webhooks.services and
+webhooks.resync, the reads in webhooks.selectors."""
+
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from stations.admin.display import colour_of
+from stations.scoping import stations_for
+from webhooks import services
+from webhooks.admin.charts import OUTCOMES, bar_chart
+from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
+from webhooks.models import Webhook
+from webhooks.resync import ResyncRefused, start_resync
+from webhooks.selectors import station_overviews
+
+__all__ = [
+    "dashboard",
+    "manual_resync",
+    "page_of",
+    "redeliver_delivery",
+    "redeliver_failed",
+    "send_test",
+    "send_test_event_and_report",
+]
+
+
+def page_of(model_admin: admin.ModelAdmin, view: Callable) -> Callable:
+    """`view(model_admin, request, ...)` as a view of `model_admin`'s URLs."""
+    return functools.update_wrapper(functools.partial(view, model_admin), view)
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    panels = station_overviews(now=timezone.now(), stations=stations_for(request.user))
+    for panel in panels:
+        panel["bars"] = bar_chart(panel["hourly"], width=480, height=120)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "panels": panels,
+        "colours": {outcome: colour_of(outcome) for outcome in OUTCOMES},
+    }
+    return TemplateResponse(request, "admin/dashboard.html", context)
+
+
+def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
+    """The date-window form of Manual Resync; one job per selected push webhook."""
+    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
+    webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, trigger=Trigger.PUSH))
+    if not webhooks:
+        model_admin.message_user(request, "Select at least one push webhook.", messages.ERROR)
+        return redirect("admin:webhooks_webhook_changelist")
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    form = ResyncForm(
+        request.POST or None,
+        initial={"window_start": today, "window_end": today + timedelta(days=7)},
+    )
+    if request.method == "POST" and form.is_valid():
+        for webhook in webhooks:
+            try:
+                start_resync(
+                    webhook=webhook,
+                    started_by=request.user,
+                    window_start=form.cleaned_data["window_start"],
+                    window_end=form.cleaned_data["window_end"],
+                )
+                model_admin.message_user(request, f"Resync of {webhook.name} started.")
+            except ResyncRefused as refused:
+                model_admin.message_user(request, str(refused), messages.ERROR)
+        return redirect("admin:webhooks_resyncjob_changelist")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Manual resync",
+        "opts": model_admin.model._meta,
+        "webhooks": webhooks,
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/webhooks/webhook/resync.html", context)
+
+
+def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    if not model_admin.has_change_permission(request, webhook):
+        return redirect("admin:webhooks_webhook_change", pk)
+    form = RedeliverFailedSinceForm(
+        request.POST or None,
+        initial={"since": (timezone.now() - timedelta(days=1)).replace(microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        count = services.webhook_redeliver_failed_since(
+            webhook=webhook, since=form.cleaned_data["since"]
+        )
+        model_admin.message_user(
+            request,
+            f"{count} failed deliveries to {webhook.name} queued again.",
+            messages.SUCCESS,
+        )
+        return redirect("admin:webhooks_webhook_change", pk)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Redeliver failed deliveries to {webhook.name}",
+        "opts": model_admin.model._meta,
+        "original": webhook,
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/webhooks/webhook/redeliver_failed.html", context)
+
+
+def send_test_event_and_report(
+    model_admin: admin.ModelAdmin, request: HttpRequest, webhook: Webhook
+) -> None:
+    """Send now and show the receiver's answer (status, time, start of the body)."""
+    sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
+    attempt = sent.attempts.last()
+    answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
+    body = attempt.response_body[:200]
+    model_admin.message_user(
+        request,
+        f"Test event to {webhook.name}: {answer} in {attempt.duration_ms} ms "
+        f"({sent.status})." + (f" Response: {body}" if body else ""),
+        messages.SUCCESS if sent.status == DeliveryStatus.DELIVERED else messages.ERROR,
+    )
+
+
+def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    if request.method == "POST" and model_admin.has_change_permission(request, webhook):
+        send_test_event_and_report(model_admin, request, webhook)
+    return redirect("admin:webhooks_webhook_change", pk)
+
+
+def redeliver_delivery(
+    model_admin: admin.ModelAdmin, request: HttpRequest, pk: int
+) -> HttpResponse:
+    if request.method != "POST" or not request.user.has_perm("webhooks.change_delivery"):
+        return redirect("admin:webhooks_delivery_change", pk)
+    delivery = model_admin.get_queryset(request).filter(pk=pk)
+    count = services.deliveries_redeliver(deliveries=delivery)
+    model_admin.message_user(
+        request,
+        "Delivery queued again." if count else "This delivery is still pending.",
+        messages.SUCCESS if count else messages.WARNING,
+    )
+    return redirect("admin:webhooks_delivery_change", pk)

@@ -1,0 +1,194 @@
+"""Webhooks: their settings, health (last delivery, 24 h success rate and chart, recent
+deliveries) and the operator's actions (test event, resync, rotate secret, enable,
+disable). Thin: the work is in webhooks.services, the pages in webhooks.admin.views."""
+
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+
+from stations.admin.display import badge
+from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
+from webhooks import services
+from webhooks.admin import views
+from webhooks.admin.charts import bar_chart
+from webhooks.forms import WebhookForm
+from webhooks.models import Webhook
+from webhooks.selectors import hourly_outcomes, recent_deliveries, webhooks_with_health
+
+__all__ = ["WebhookAdmin"]
+
+RECENT_DELIVERIES_SHOWN = 20
+
+
+@admin.register(Webhook)
+class WebhookAdmin(StationScopedAdmin):
+    form = WebhookForm
+    change_form_template = "admin/webhooks/webhook/change_form.html"
+    list_display = [
+        "name",
+        "station",
+        "trigger",
+        "url",
+        "enabled",
+        "last_delivery",
+        "success_rate_24h",
+        "masked_secret",
+    ]
+    list_editable = ["enabled"]
+    list_filter = [("station", ScopedRelatedFilter), "trigger", "enabled"]
+    list_select_related = ["station"]
+    search_fields = ["name", "url"]
+    readonly_fields = [
+        "masked_secret",
+        "masked_key",
+        "disabled_reason",
+        "disabled_at",
+        "consecutive_failures",
+        "success_rate_24h",
+        "last_24h_chart",
+        "recent_deliveries",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["station", "name", "url", "trigger", "models", "enabled"]}),
+        ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
+        (
+            "Signing and authentication",
+            {
+                "fields": [
+                    "masked_secret",
+                    "new_secret",
+                    "remove_secret",
+                    "masked_key",
+                    "new_key",
+                    "remove_key",
+                ]
+            },
+        ),
+        (
+            "Health",
+            {
+                "fields": [
+                    "disabled_reason",
+                    "disabled_at",
+                    "consecutive_failures",
+                    "success_rate_24h",
+                    "last_24h_chart",
+                    "recent_deliveries",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    actions = [
+        "send_test_event",
+        "manual_resync",
+        "rotate_secret",
+        "enable_webhooks",
+        "disable_webhooks",
+    ]
+
+    def get_queryset(self, request):
+        return webhooks_with_health(super().get_queryset(request), now=timezone.now())
+
+    @admin.display(description="last delivery")
+    def last_delivery(self, obj):
+        return badge(obj.last_delivery_status)
+
+    @admin.display(description="success (24 h)")
+    def success_rate_24h(self, obj):
+        delivered, failed = obj.delivered_24h or 0, obj.failed_24h or 0
+        if not delivered + failed:
+            return "-"
+        return f"{100 * delivered / (delivered + failed):.0f} % of {delivered + failed}"
+
+    @admin.display(description="secret")
+    def masked_secret(self, obj):
+        return obj.masked_secret or "(none: unsigned)"
+
+    @admin.display(description="key")
+    def masked_key(self, obj):
+        return obj.masked_key or "(none)"
+
+    @admin.display(description="last 24 h")
+    def last_24h_chart(self, obj):
+        bars = bar_chart(hourly_outcomes(now=timezone.now(), webhook=obj), width=240, height=40)
+        return render_to_string("admin/webhooks/webhook/sparkline.html", {"bars": bars})
+
+    @admin.display(description="recent deliveries")
+    def recent_deliveries(self, obj):
+        return render_to_string(
+            "admin/webhooks/webhook/recent_deliveries.html",
+            {"deliveries": recent_deliveries(obj, limit=RECENT_DELIVERIES_SHOWN)},
+        )
+
+    def save_model(self, request, obj, form, change):
+        generated = not change and not form.cleaned_data.get("new_secret") and obj.secret
+        super().save_model(request, obj, form, change)
+        if change and "enabled" in form.changed_data:
+            if obj.enabled:
+                services.webhook_enable(webhook=obj)
+            else:
+                services.webhook_disable(webhook=obj, reason=f"Disabled by {request.user}.")
+        if generated:
+            self.message_user(
+                request,
+                f"Generated secret for {obj.name} (shown once, copy it now): {obj.secret}",
+                messages.WARNING,
+            )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/redeliver-failed/",
+                self.admin_site.admin_view(views.page_of(self, views.redeliver_failed)),
+                name="webhooks_webhook_redeliver_failed",
+            ),
+            path(
+                "<int:pk>/send-test/",
+                self.admin_site.admin_view(views.page_of(self, views.send_test)),
+                name="webhooks_webhook_send_test",
+            ),
+            path(
+                "resync/",
+                self.admin_site.admin_view(views.page_of(self, views.manual_resync)),
+                name="webhooks_webhook_resync",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Manual resync of selected push webhooks…")
+    def manual_resync(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(reverse("admin:webhooks_webhook_resync") + f"?ids={ids}")
+
+    @admin.action(description="Send a test event to selected webhooks")
+    def send_test_event(self, request, queryset):
+        for webhook in queryset.select_related("station"):
+            views.send_test_event_and_report(self, request, webhook)
+
+    @admin.action(description="Rotate the secret of selected webhooks")
+    def rotate_secret(self, request, queryset):
+        for webhook in queryset:
+            secret = services.webhook_rotate_secret(webhook=webhook)
+            self.message_user(
+                request,
+                f"New secret for {webhook.name} (shown once, copy it now): {secret}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Enable selected webhooks")
+    def enable_webhooks(self, request, queryset):
+        for webhook in queryset:
+            services.webhook_enable(webhook=webhook)
+        self.message_user(request, f"Enabled {len(queryset)} webhook(s).", messages.SUCCESS)
+
+    @admin.action(description="Disable selected webhooks")
+    def disable_webhooks(self, request, queryset):
+        for webhook in queryset:
+            services.webhook_disable(webhook=webhook, reason=f"Disabled by {request.user}.")
+        self.message_user(request, f"Disabled {len(queryset)} webhook(s).", messages.SUCCESS)

@@ -1,0 +1,85 @@
+"""Alert policies and the outages they track (webhooks.alerts acts on them)."""
+
+from django.db import models
+from django.db.models import Q
+
+from stations.models import Station, Stream
+from webhooks.choices import AlertCondition, Trigger
+from webhooks.models.webhook import Webhook
+
+__all__ = ["AlertPolicy", "AlertState"]
+
+
+class AlertPolicy(models.Model):
+    """Who hears about which stream outages, and when (Radio Mast's alert policies).
+
+    `any`: one alert per stream that goes down; `all`: one alert, with `"stream": null`,
+    when every covered stream is down. A down alert goes out once the outage has lasted
+    `grace_minutes`; several policies may cover one stream with different contacts and
+    grace periods (escalation). The state machine lives in webhooks.alerts."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="alert_policies")
+    name = models.CharField(max_length=200)
+    streams = models.ManyToManyField(
+        Stream,
+        blank=True,
+        related_name="alert_policies",
+        help_text="None selected means all the station's streams, present and future.",
+    )
+    condition = models.CharField(
+        max_length=8, choices=AlertCondition.choices, default=AlertCondition.ANY
+    )
+    grace_minutes = models.PositiveIntegerField(
+        default=0,
+        help_text="How long an outage must last before the down alert goes out. "
+        "A stream that recovers within it sends nothing.",
+    )
+    notify_recovery = models.BooleanField(
+        default=True, help_text="Send the `up` alert when an outage that was alerted ends."
+    )
+    enabled = models.BooleanField(default=True)
+    contacts = models.ManyToManyField(
+        Webhook,
+        blank=True,
+        related_name="alert_policies",
+        limit_choices_to={"trigger": Trigger.STREAM_ALERT},
+        help_text="Stream alert webhooks of the same station that receive the alerts.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "alert policies"
+        ordering = ["station", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertState(models.Model):
+    """An outage a policy is tracking: one row per down stream (`any`) or one row with no
+    stream (`all`). The row exists only while the subject is down; `down_sent_at` says
+    whether its down alert went out, so recovery sends `up` only after a `down`."""
+
+    policy = models.ForeignKey(AlertPolicy, on_delete=models.CASCADE, related_name="states")
+    stream = models.ForeignKey(
+        Stream, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    down_since = models.DateTimeField()
+    down_sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "stream"], name="alertstate_one_per_policy_stream"
+            ),
+            models.UniqueConstraint(
+                fields=["policy"],
+                condition=Q(stream__isnull=True),
+                name="alertstate_one_per_policy_without_stream",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} / {self.stream or 'all streams'} down since {self.down_since}"

@@ -1,0 +1,111 @@
+"""A webhook: where one station's events of one type go, and how they are sent there."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import JSONField
+
+from stations.choices import PushModel
+from stations.models import Station
+from webhooks.breaker import Breaker
+from webhooks.choices import Trigger
+from webhooks.encryption import EncryptedTextField
+from webhooks.signing import generate_secret, mask_secret
+from webhooks.targets import validate_target_url
+
+__all__ = ["Webhook"]
+
+
+class Webhook(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="webhooks")
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=2000, verbose_name="URL")
+    trigger = models.CharField(max_length=40, choices=Trigger.choices)
+    enabled = models.BooleanField(default=True)
+    secret = EncryptedTextField(
+        blank=True,
+        default=generate_secret,
+        help_text="Signs each request (X-Webhook-Signature and webhook-signature). "
+        "Leave empty to send unsigned requests. Encrypted at rest.",
+    )
+    previous_secret = EncryptedTextField(
+        blank=True,
+        editable=False,
+        help_text="The secret before the last rotation; webhook-signature carries a "
+        "signature with it too until previous_secret_expires_at.",
+    )
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    key = EncryptedTextField(blank=True, help_text="Sent as the api-key header when set.")
+    ENCRYPTED_FIELDS = ("secret", "previous_secret", "key")
+    delay_s = models.PositiveIntegerField(
+        "delay (s)",
+        default=0,
+        help_text="Send every message this many seconds late "
+        "(now-playing metadata often runs ahead of the audio listeners hear).",
+    )
+    throttle_s = models.PositiveIntegerField(
+        "throttle (s)",
+        default=0,
+        help_text="Now-playing: at most one message every N seconds; the latest track wins.",
+    )
+    debounce_s = models.PositiveIntegerField(
+        "debounce (s)",
+        default=0,
+        help_text="Push: updates of the same object within N seconds go out as one update "
+        "(the latest job_id). Creates and deletes are never held back or merged.",
+    )
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # The endpoint's circuit breaker (webhooks.breaker): open until breaker_retry_at.
+    breaker_failures = models.PositiveIntegerField(default=0, editable=False)
+    breaker_trips = models.PositiveIntegerField(default=0, editable=False)
+    breaker_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breaker_reason = models.CharField(max_length=300, blank=True, editable=False)
+    BREAKER_FIELDS = ("breaker_failures", "breaker_trips", "breaker_retry_at", "breaker_reason")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Last on purpose: from here on, `models` in this class body is this field.
+    models = JSONField(
+        default=list,
+        blank=True,
+        help_text="Push models this webhook watches; none selected means all six.",
+    )
+
+    class Meta:
+        ordering = ["station", "name"]
+        indexes = [models.Index(fields=["station", "trigger", "enabled"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def signing_previous_secret(self, now) -> str:
+        """The pre-rotation secret while its grace period lasts, else ""."""
+        expires = self.previous_secret_expires_at
+        return self.previous_secret if expires and now < expires else ""
+
+    @property
+    def breaker(self) -> Breaker:
+        return Breaker(
+            self.breaker_failures, self.breaker_trips, self.breaker_retry_at, self.breaker_reason
+        )
+
+    def set_breaker(self, breaker: Breaker) -> None:
+        self.breaker_failures, self.breaker_trips = breaker.failures, breaker.trips
+        self.breaker_retry_at, self.breaker_reason = breaker.retry_at, breaker.reason[:300]
+
+    def watches(self, model: str) -> bool:
+        return self.trigger == Trigger.PUSH and (not self.models or model in self.models)
+
+    @property
+    def masked_secret(self) -> str:
+        return mask_secret(self.secret)
+
+    @property
+    def masked_key(self) -> str:
+        return mask_secret(self.key)
+
+    def clean(self):
+        validate_target_url(self.url)
+        unknown = set(self.models or []) - set(PushModel.values)
+        if unknown:
+            raise ValidationError({"models": f"Unknown models: {', '.join(sorted(unknown))}."})

@@ -1,0 +1,157 @@
+"""Reads the admin pages and the dashboard need, each a handful of indexed queries however
+large the delivery log grows: outcome counts come from the hourly DeliveryStat rollup,
+never from the log itself."""
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
+
+from stations.models import Station, Stream
+from webhooks.choices import Trigger
+from webhooks.models import (
+    ACTIVE_RESYNC_STATUSES,
+    Delivery,
+    DeliveryStat,
+    Event,
+    ResyncJob,
+    Webhook,
+)
+
+__all__ = [
+    "HOURS_SHOWN",
+    "deliveries_matching",
+    "hourly_outcomes",
+    "outcome_totals",
+    "recent_deliveries",
+    "resync_in_progress",
+    "station_overviews",
+    "webhooks_with_health",
+]
+
+HOURS_SHOWN = 24
+RECENT_ALERTS_SHOWN = 10
+
+
+def _since(now: datetime) -> datetime:
+    return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS_SHOWN - 1)
+
+
+def hourly_outcomes(*, now: datetime, **filters) -> list[dict]:
+    """The last HOURS_SHOWN hours, oldest first, each `{hour, delivered, failed, retried}`
+    (zeros where nothing happened), summed over the stats matching `filters`."""
+    since = _since(now)
+    sums = {
+        row["hour"]: row
+        for row in DeliveryStat.objects.filter(hour__gte=since, **filters)
+        .values("hour")
+        .annotate(delivered=Sum("delivered"), failed=Sum("failed"), retried=Sum("retried"))
+    }
+    hours = [since + timedelta(hours=n) for n in range(HOURS_SHOWN)]
+    empty = {"delivered": 0, "failed": 0, "retried": 0}
+    return [{**empty, **sums.get(hour, {}), "hour": hour} for hour in hours]
+
+
+def outcome_totals(*, now: datetime, **filters) -> dict[str, int]:
+    totals = DeliveryStat.objects.filter(hour__gte=_since(now), **filters).aggregate(
+        delivered=Sum("delivered"), failed=Sum("failed"), retried=Sum("retried")
+    )
+    return {key: value or 0 for key, value in totals.items()}
+
+
+def _stat_since(outcome: str, since: datetime) -> Subquery:
+    """Sum of one outcome over the webhook's hourly stats since `since`."""
+    return Subquery(
+        DeliveryStat.objects.filter(webhook=OuterRef("pk"), hour__gte=since)
+        .order_by()
+        .values("webhook")
+        .annotate(n=Sum(outcome))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def webhooks_with_health(webhooks: QuerySet[Webhook], *, now: datetime) -> QuerySet[Webhook]:
+    """`webhooks` with `last_delivery_status` and the last 24 hours' `delivered_24h` and
+    `failed_24h` (None when there were none)."""
+    day_ago = now - timedelta(hours=24)
+    return webhooks.annotate(
+        last_delivery_status=Subquery(
+            Delivery.objects.filter(webhook=OuterRef("pk"))
+            .order_by("-created_at")
+            .values("status")[:1]
+        ),
+        delivered_24h=_stat_since("delivered", day_ago),
+        failed_24h=_stat_since("failed", day_ago),
+    )
+
+
+def recent_deliveries(webhook: Webhook, *, limit: int) -> QuerySet[Delivery]:
+    return webhook.deliveries.order_by("-created_at")[:limit]
+
+
+def deliveries_matching(deliveries: QuerySet[Delivery], term: str) -> QuerySet[Delivery]:
+    """Exact, indexed lookups only: a number is a job_id, model_id or delivery id,
+    anything else a webhook-id.
+
+    A number's three lookups are a UNION of three indexed queries: as one OR across the
+    delivery and event tables, PostgreSQL can use no index and joins the whole log."""
+    if not term.isdigit():
+        return deliveries.filter(event__message_id=term)
+    number = int(term)
+    ids = Delivery.objects.filter(event__job_id=number).values("pk")
+    ids = ids.union(
+        Delivery.objects.filter(event__model_id=number).values("pk"),
+        Delivery.objects.filter(pk=number).values("pk"),
+        all=True,
+    )
+    return deliveries.filter(pk__in=ids)
+
+
+def resync_in_progress() -> bool:
+    return ResyncJob.objects.filter(status__in=ACTIVE_RESYNC_STATUSES).exists()
+
+
+def station_overviews(
+    *, now: datetime, stations: QuerySet[Station] | None = None
+) -> list[dict[str, Any]]:
+    """Per station: the last 24 hours' outcomes (`hourly`, `totals`), failing and disabled
+    webhooks, resyncs in progress, streams down now and the latest stream alerts.
+    `stations` limits it (an operator's stations); None shows every station."""
+    stations = Station.objects.all() if stations is None else stations
+    last_error = Subquery(
+        Delivery.objects.filter(webhook=OuterRef("pk"))
+        .exclude(last_error="")
+        .order_by("-created_at")
+        .values("last_error")[:1]
+    )
+    failing = list(
+        Webhook.objects.filter(enabled=True, consecutive_failures__gt=0).annotate(
+            last_error=last_error
+        )
+    )
+    disabled = list(Webhook.objects.filter(enabled=False))
+    resyncs = list(
+        ResyncJob.objects.filter(status__in=ACTIVE_RESYNC_STATUSES).select_related("webhook")
+    )
+    streams_down = list(Stream.objects.filter(monitored=True, is_up=False))
+    overviews = []
+    for station in stations:
+        alerts = Event.objects.filter(station=station, type=Trigger.STREAM_ALERT, is_test=False)
+        overviews.append(
+            {
+                "station": station,
+                "hourly": hourly_outcomes(now=now, station=station),
+                "totals": outcome_totals(now=now, station=station),
+                "failing": [w for w in failing if w.station_id == station.pk],
+                "disabled": [w for w in disabled if w.station_id == station.pk],
+                "resyncs": [j for j in resyncs if j.webhook.station_id == station.pk],
+                "streams_down": [s for s in streams_down if s.station_id == station.pk],
+                "alerts": [
+                    {"at": event.created_at, "summary": json.loads(event.body)["summary"]}
+                    for event in alerts.order_by("-created_at")[:RECENT_ALERTS_SHOWN]
+                ],
+            }
+        )
+    return overviews
