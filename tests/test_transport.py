@@ -118,3 +118,13 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_send_time(httpserve
     assert httpserver.log == []
     assert sent.status == DeliveryStatus.FAILED and sent.attempt_count == 1
     assert sent.last_error.startswith("Refused target: localhost: ")
+
+
+def test_an_ipv4_compatible_loopback_address_is_refused_at_send_time(settings):
+    # given a webhook stored with a URL the save-time check would have refused
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    webhook = WebhookFactory(url="http://[::127.0.0.1]:9/hook")
+    # when it is sent, then the address is refused before any connection, for good
+    sent = send_one(webhook)
+    assert sent.status == DeliveryStatus.FAILED and sent.attempt_count == 1
+    assert sent.last_error == ("Refused target: ::127.0.0.1 carries 127.0.0.1, a loopback address")

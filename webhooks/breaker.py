@@ -21,7 +21,14 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-__all__ = ["Breaker", "BreakerRules", "BreakerState", "after_attempt", "cooldown_s"]
+__all__ = [
+    "Breaker",
+    "BreakerRules",
+    "BreakerState",
+    "after_attempt",
+    "cooldown_s",
+    "describe",
+]
 
 
 class BreakerState(enum.StrEnum):
@@ -78,3 +85,15 @@ def after_attempt(
     if breaker.retry_at is None and failures >= rules.threshold:
         return Breaker(failures, 1, now + timedelta(seconds=cooldown_s(1, rules)), error)
     return replace(breaker, failures=failures)
+
+
+def describe(breaker: Breaker, now: datetime) -> str:
+    """What an operator reads about an endpoint's breaker (times in UTC)."""
+    state = breaker.state(now)
+    if state is BreakerState.CLOSED:
+        if breaker.failures:
+            return f"sending ({breaker.failures} attempts in a row got no answer)"
+        return "sending"
+    if state is BreakerState.HALF_OPEN:
+        return f"held: endpoint failing, trying again now ({breaker.reason})"
+    return f"held: endpoint failing, next try at {breaker.retry_at:%H:%M} UTC ({breaker.reason})"

@@ -27,6 +27,7 @@ COLOURS = {
     "down": BAD,
     "silent": BAD,
     "pending": WAITING,
+    "held": BAD,
     "retried": RETRIED,
 }
 

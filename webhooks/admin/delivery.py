@@ -6,6 +6,7 @@ import json
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from stations.admin.display import ReadOnlyAdminMixin, ReadOnlyInline, badge
@@ -13,6 +14,7 @@ from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from webhooks import services
 from webhooks.admin import views
 from webhooks.admin.paginator import EstimatedCountPaginator
+from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt
 from webhooks.selectors import deliveries_matching
 
@@ -97,6 +99,16 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
+        """The status; a pending delivery its endpoint's breaker holds says so, and when
+        the endpoint is tried next."""
+        now = timezone.now()
+        held_until = obj.webhook.breaker_retry_at
+        if obj.status == DeliveryStatus.PENDING and held_until and obj.next_attempt_at >= now:
+            return format_html(
+                "{} endpoint failing, next try at {} UTC",
+                badge("held"),
+                f"{max(held_until, obj.next_attempt_at):%H:%M}",
+            )
         return badge(obj.status)
 
     @admin.display(description="webhook-id")
