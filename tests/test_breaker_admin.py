@@ -33,7 +33,8 @@ def held():
 def test_the_webhook_page_says_it_is_held_until_when_and_why(admin_client, held):
     page = admin_client.get(reverse("admin:webhooks_webhook_change", args=[held.pk])).content
     text = page.decode()
-    assert f"endpoint failing, next try at {held.breaker_retry_at:%H:%M} UTC ({REASON})" in text
+    assert f"held: endpoint failing, next try at {held.breaker_retry_at:%H:%M} UTC" in text
+    assert REASON in text
     assert 'id="try-now"' in text
 
 
@@ -55,7 +56,7 @@ def test_try_now_lets_the_held_deliveries_go_at_once(admin_client, held):
 
 
 def test_the_dashboard_lists_held_webhooks(admin_client, held):
-    text = admin_client.get(reverse("dashboard")).content.decode()
+    text = admin_client.get(reverse("admin:index")).content.decode()
     assert "Held webhooks" in text and "Dead receiver" in text
     assert f"next try at {held.breaker_retry_at:%H:%M} UTC" in text
 

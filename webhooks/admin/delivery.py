@@ -9,8 +9,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from stations.admin.display import ReadOnlyAdminMixin, ReadOnlyInline, badge
+from stations.admin.display import ReadOnlyAdminMixin, ReadOnlyInline
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
+from stations.states import badge
 from webhooks import services
 from webhooks.admin import views
 from webhooks.admin.paginator import EstimatedCountPaginator
@@ -104,11 +105,8 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
         now = timezone.now()
         held_until = obj.webhook.breaker_retry_at
         if obj.status == DeliveryStatus.PENDING and held_until and obj.next_attempt_at >= now:
-            return format_html(
-                "{} endpoint failing, next try at {} UTC",
-                badge("held"),
-                f"{max(held_until, obj.next_attempt_at):%H:%M}",
-            )
+            next_try = max(held_until, obj.next_attempt_at)
+            return badge("held", f"held: endpoint failing, next try at {next_try:%H:%M} UTC")
         return badge(obj.status)
 
     @admin.display(description="webhook-id")

@@ -7,10 +7,9 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
-from stations.admin.display import badge
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
+from stations.states import badge
 from webhooks import services
 from webhooks.admin import views
 from webhooks.admin.charts import bar_chart
@@ -108,11 +107,7 @@ class WebhookAdmin(StationScopedAdmin):
     def endpoint(self, obj):
         """The breaker's state and reason ("held: endpoint failing, next try at …")."""
         text = describe(obj.breaker, timezone.now())
-        return (
-            format_html("{} {}", badge("held"), text[len("held: ") :])
-            if obj.breaker_retry_at
-            else text
-        )
+        return badge("held", text) if obj.breaker_retry_at else text
 
     @admin.display(description="success (24 h)")
     def success_rate_24h(self, obj):
