@@ -9,10 +9,10 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         from django_q.signals import post_spawn
 
-        from webhooks.dispatch import start_due_delivery_poller
+        from webhooks.due_poller import start_delivery_engine
         from webhooks.push import connect_receivers
 
-        post_spawn.connect(start_due_delivery_poller, dispatch_uid="due-delivery-poller")
+        post_spawn.connect(start_delivery_engine, dispatch_uid="delivery-engine")
         connect_receivers()
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from stations.actors import Actor
 from stations.choices import EncoderStatus
-from webhooks import delivery, queueing
+from webhooks import engine, queueing
 from webhooks.choices import DeliveryStatus, Trigger
 from webhooks.models import Delivery, Webhook
 from webhooks.payloads import (
@@ -105,7 +105,7 @@ def webhook_send_test_event(*, webhook: Webhook, actor) -> Delivery:
             queue_work=False,
         )
     sent = event.deliveries.get()
-    delivery.send_deliveries(ids=[sent.pk], limit=1)
+    engine.send_delivery_now(sent.pk)
     sent.refresh_from_db()
     return sent
 

@@ -4,6 +4,7 @@ redeliver action."""
 
 from django.contrib import admin, messages
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from stations.admin.display import ReadOnlyAdminMixin
@@ -102,8 +103,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
-        code = f" {obj.last_status_code}" if obj.last_status_code else ""
-        return badge(obj.status, f"{obj.status}{code}")
+        return presenters.status_badge(obj, now=timezone.now())
 
     @admin.display(description="attempts")
     def attempts(self, obj):

@@ -2,12 +2,17 @@
 headers as rows, what the event was about, and the timeline of its attempts."""
 
 import json
+from datetime import datetime
 from typing import Any
 
+from django.utils.safestring import SafeString
+
+from stations.states import badge
 from webhooks.admin.subjects import subject_of
+from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery
 
-__all__ = ["delivery_detail", "header_rows", "pretty_json"]
+__all__ = ["delivery_detail", "header_rows", "pretty_json", "status_badge"]
 
 
 def pretty_json(text: str) -> str:
@@ -16,6 +21,20 @@ def pretty_json(text: str) -> str:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
+
+
+def status_badge(delivery: Delivery, *, now: datetime) -> SafeString | str:
+    """How a delivery's state reads, in the log and on its page: the status with the last
+    HTTP status, or, for a pending delivery that is being held back, why and until when
+    (its endpoint's breaker is open). The one place to add another reason to wait."""
+    webhook = delivery.webhook
+    if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at:
+        held_until = webhook.breaker_retry_at
+        if held_until and delivery.next_attempt_at >= now:
+            next_try = max(held_until, delivery.next_attempt_at)
+            return badge("held", f"held: endpoint failing, next try at {next_try:%H:%M} UTC")
+    code = f" {delivery.last_status_code}" if delivery.last_status_code else ""
+    return badge(delivery.status, f"{delivery.status}{code}")
 
 
 def header_rows(headers: dict[str, Any] | None) -> list[tuple[str, str]]:
