@@ -17,7 +17,8 @@ from tests.factories import (
     StationFactory,
     WebhookFactory,
 )
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import PUSH
 from webhooks.models import Delivery, Event
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ SEED_KEYS = ["action", "model", "model_id", "job_id", "resync", "station_id", "u
 
 
 def messages() -> list[dict]:
-    return [json.loads(e.body) for e in Event.objects.filter(type=Trigger.PUSH).order_by("id")]
+    return [json.loads(e.body) for e in Event.objects.filter(event_type=PUSH.name).order_by("id")]
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def station():
 
 @pytest.fixture
 def push_webhook(station):
-    return WebhookFactory(station=station, trigger=Trigger.PUSH, url="http://127.0.0.1:9/push")
+    return WebhookFactory(station=station, event_type=PUSH.name, url="http://127.0.0.1:9/push")
 
 
 @pytest.mark.parametrize("model", PUSH_MODEL_FACTORIES)
@@ -79,10 +80,11 @@ def test_a_save_that_changes_nothing_sends_nothing(station, push_webhook):
     assert [m["action"] for m in messages()] == ["create"]
 
 
+
 def test_only_webhooks_watching_the_model_get_it(station):
-    broadcasts_only = WebhookFactory(station=station, trigger=Trigger.PUSH, models=["broadcast"])
-    everything = WebhookFactory(station=station, trigger=Trigger.PUSH, models=[])
-    WebhookFactory(station=station, trigger=Trigger.PUSH, enabled=False)
+    broadcasts_only = WebhookFactory(station=station, event_type=PUSH.name, models=["broadcast"])
+    everything = WebhookFactory(station=station, event_type=PUSH.name, models=[])
+    WebhookFactory(station=station, event_type=PUSH.name, enabled=False)
     ProgramFactory(station=station)
     program_event = Event.objects.get()
     assert [d.webhook for d in program_event.deliveries.all()] == [everything]
@@ -93,7 +95,7 @@ def test_only_webhooks_watching_the_model_get_it(station):
 
 def test_job_ids_increase_per_station_independently(push_webhook, station):
     other = StationFactory()
-    WebhookFactory(station=other, trigger=Trigger.PUSH)
+    WebhookFactory(station=other, event_type=PUSH.name)
     for _ in range(3):
         ContactFactory(station=station)
         ContactFactory(station=other)
@@ -133,7 +135,7 @@ def test_queryset_delete_and_recover_send_one_message_per_row(station, push_webh
 def test_a_real_receiver_gets_the_message(httpserver, station, capture_on_commit):
     httpserver.expect_request("/push").respond_with_data("ok")
     WebhookFactory(
-        station=station, trigger=Trigger.PUSH, url=httpserver.url_for("/push"), key="k-1"
+        station=station, event_type=PUSH.name, url=httpserver.url_for("/push"), key="k-1"
     )
     with capture_on_commit(execute=True):
         program = ProgramFactory(station=station)
@@ -152,7 +154,7 @@ def test_a_real_receiver_gets_the_message(httpserver, station, capture_on_commit
 
 
 def test_debounce_collapses_updates_but_never_a_create_or_delete(station):
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH, debounce_s=30)
+    webhook = WebhookFactory(station=station, event_type=PUSH.name, debounce_s=30)
     contact = ContactFactory(station=station)
     for name in ["A", "B", "C"]:
         contact.firstname = name

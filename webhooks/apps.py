@@ -6,10 +6,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from django_q.signals import post_spawn
+        from webhooks import tasks  # noqa: F401  (declares its periodic jobs)
+        from webhooks.receivers import connect_receivers
 
-        from webhooks.dispatch import start_due_delivery_poller
-        from webhooks.push import connect_receivers
-
-        post_spawn.connect(start_due_delivery_poller, dispatch_uid="due-delivery-poller")
         connect_receivers()

@@ -17,7 +17,8 @@ from stations.admin.display import colour_of
 from stations.scoping import stations_for
 from webhooks import services
 from webhooks.admin.charts import OUTCOMES, bar_chart
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import PUSH
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
 from webhooks.models import Webhook
 from webhooks.resync import ResyncRefused, start_resync
@@ -55,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """The date-window form of Manual Resync; one job per selected push webhook."""
     ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
-    webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, trigger=Trigger.PUSH))
+    webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, event_type=PUSH.name))
     if not webhooks:
         model_admin.message_user(request, "Select at least one push webhook.", messages.ERROR)
         return redirect("admin:webhooks_webhook_changelist")
