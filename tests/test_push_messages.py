@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from stations.actors import acting_as
-from stations.models import Contact
+from stations.models import Contact, Program
 from tests.factories import (
     PUSH_MODEL_FACTORIES,
     BroadcastFactory,
@@ -79,6 +79,32 @@ def test_a_save_that_changes_nothing_sends_nothing(station, push_webhook):
     reloaded.save()
     assert [m["action"] for m in messages()] == ["create"]
 
+
+def test_rows_loaded_in_bulk_are_not_copied_yet_their_changes_still_count(
+    station, push_webhook, django_assert_num_queries
+):
+    # given: a page of programs, loaded as a list page loads them
+    ProgramFactory.create_batch(3, station=station)
+    Event.objects.all().delete()
+    listed = list(Program.objects.order_by("pk"))
+    assert not any("_stored" in program.__dict__ for program in listed)  # no snapshot
+    # when: one is saved unchanged (compared with its row), one changed
+    with django_assert_num_queries(2):
+        listed[0].save()  # the comparison with its row, then Django's UPDATE
+    listed[1].title = "Changed"
+    listed[1].save()
+    # then
+    assert [(m["action"], m["model_id"]) for m in messages()] == [("update", listed[1].pk)]
+
+
+def test_a_change_made_before_a_deferred_field_loads_still_counts(station, push_webhook):
+    program = ProgramFactory(station=station, description="Old")
+    Event.objects.all().delete()
+    loaded = Program.objects.only("title").get(pk=program.pk)
+    loaded.title = "Renamed"
+    assert loaded.description == "Old"  # loads the deferred field from the database
+    loaded.save()
+    assert [m["action"] for m in messages()] == ["update"]
 
 
 def test_only_webhooks_watching_the_model_get_it(station):

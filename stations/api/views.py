@@ -69,6 +69,8 @@ class StationRecordViewSet(viewsets.ModelViewSet):
         if obj is None:
             raise NotFound()
         self.check_object_permissions(self.request, obj)
+        if self.action in ("update", "partial_update"):
+            obj.snapshot()  # to tell a change from a no-op save
         return obj
 
     @contextmanager
