@@ -432,7 +432,7 @@ def pages_for(user, world: dict) -> list[Page]:
             None,
             message_id,
         ),
-        Page("dashboard", reverse("dashboard"), None, f"<h2>{own.name}</h2>"),
+        Page("dashboard", reverse("admin:index"), None, f"<h2>{own.name}</h2>"),
         Page(
             "webhook list",
             reverse("admin:webhooks_webhook_changelist"),

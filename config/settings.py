@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.admin_theme import UNFOLD  # noqa: F401  (the admin's theme and sidebar)
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,7 +37,11 @@ if HTTPS:
     SECURE_REDIRECT_EXEMPT = [r"^admin/metadata$"]  # Icecast clients speak plain HTTP
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin's theme, before the admin, whose templates it replaces; the admin itself
+    # runs the hub's site (dashboard home page, receiver guide).
+    "unfold.apps.BasicAppConfig",
+    "unfold.contrib.filters",
+    "webhooks.apps.HubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,13 +4,11 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from stations.api.inbound_views import IcecastMetadataView
-from webhooks.admin.views import dashboard
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="admin:index")),
     # Icecast-compatible metadata updates; must come before the admin's own admin/ URLs.
     path("admin/metadata", IcecastMetadataView.as_view(), name="icecast-metadata"),
-    path("admin/dashboard/", admin.site.admin_view(dashboard), name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("stations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,6 +8,7 @@ its model to the Station (`"station"`, `"webhook__station"`, `"pk"` for Station 
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from unfold.admin import ModelAdmin
 
 from stations.models import Station
 
@@ -49,7 +50,7 @@ def _station_path_of(model) -> str | None:
     return None
 
 
-class StationScopedAdmin(admin.ModelAdmin):
+class StationScopedAdmin(ModelAdmin):
     station_path = "station"
 
     def get_queryset(self, request):

@@ -23,7 +23,7 @@ PAGES = [
     f"{DELIVERIES}?status__exact=pending",
     f"{DELIVERIES}?q=msg_unknown",
     f"{DELIVERIES}?q=12345",
-    reverse("dashboard"),
+    reverse("admin:index"),
     reverse("admin:webhooks_webhook_changelist"),
 ]
 

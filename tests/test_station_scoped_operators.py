@@ -135,7 +135,7 @@ def test_autocomplete_and_dashboard_stay_within_own_stations(operator_client, da
         },
     ).json()["results"]
     assert [r["text"] for r in found] == ["own show"]
-    dashboard = operator_client.get(reverse("dashboard")).content.decode()
+    dashboard = operator_client.get(reverse("admin:index")).content.decode()
     assert "Own FM" in dashboard and "Other FM" not in dashboard
 
 

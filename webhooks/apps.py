@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class WebhooksConfig(AppConfig):
@@ -10,3 +11,11 @@ class WebhooksConfig(AppConfig):
         from webhooks.receivers import connect_receivers
 
         connect_receivers()
+
+
+class HubAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the hub's site: the theme, the dashboard as its home page and
+    the receiver guide (config.admin_site)."""
+
+    default = False  # "webhooks" itself is WebhooksConfig
+    default_site = "config.admin_site.HubAdminSite"

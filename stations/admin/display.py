@@ -1,45 +1,8 @@
-"""What every admin page of the hub shares: the colours of states and outcomes, the badge
-that shows one, and the base of the read-only logs.
+"""What the hub's read-only admin pages share: the base of the logs it writes itself."""
 
-One palette for every state a page shows (a delivery's status, a stream's state, an
-outcome in the charts), so the same word has the same colour everywhere.
-"""
+from unfold.admin import TabularInline
 
-from django.contrib import admin
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-
-__all__ = [
-    "COLOURS",
-    "NEUTRAL_COLOUR",
-    "ReadOnlyAdminMixin",
-    "ReadOnlyInline",
-    "badge",
-    "colour_of",
-]
-
-GOOD, BAD, WAITING, RETRIED = "#2e7d32", "#c62828", "#8a6d00", "#e0a800"
-NEUTRAL_COLOUR = "#777"
-COLOURS = {
-    "delivered": GOOD,
-    "up": GOOD,
-    "failed": BAD,
-    "down": BAD,
-    "silent": BAD,
-    "pending": WAITING,
-    "retried": RETRIED,
-}
-
-
-def colour_of(label: str) -> str:
-    return COLOURS.get(label, NEUTRAL_COLOUR)
-
-
-def badge(label: str | None) -> SafeString | str:
-    """A state as a coloured word; "-" when there is none."""
-    if not label:
-        return "-"
-    return format_html('<b style="color:{}">{}</b>', colour_of(label), label)
+__all__ = ["ReadOnlyAdminMixin", "ReadOnlyInline"]
 
 
 class ReadOnlyAdminMixin:
@@ -58,7 +21,7 @@ class ReadOnlyAdminMixin:
         return self.deletable and super().has_delete_permission(request, obj)
 
 
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, TabularInline):
     """A log shown inline: nothing to add, change or delete."""
 
     extra = 0

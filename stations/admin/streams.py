@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from stations.admin.display import ReadOnlyAdminMixin, badge
+from stations.admin.display import ReadOnlyAdminMixin
 from stations.models import Stream, StreamCheck
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.selectors import recent_checks, streams_with_uptime
+from stations.states import badge
 
 __all__ = ["StreamAdmin", "StreamCheckAdmin"]
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from stations.admin.display import badge as state_badge
+from stations.states import badge as state_badge
 
 __all__ = ["badge"]
 

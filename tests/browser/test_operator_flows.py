@@ -43,12 +43,12 @@ def _log_in(browser, live_server, screenshot):
     browser.find_element(By.ID, "id_username").send_keys("operator")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     screenshot("01-login")
-    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
-    assert "Site administration" in browser.page_source
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#login-form [type=submit]"))
+    assert browser.title.startswith("Dashboard | StationHooks")
 
 
 def _messages(browser) -> str:
-    return " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, "ul.messagelist li"))
+    return " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, "#messages li"))
 
 
 def _run_action(browser, action: str, pk: int) -> None:
@@ -126,7 +126,6 @@ def test_manual_resync_with_a_date_window(browser, live_server, operator, httpse
 def test_dashboard(browser, live_server, operator, screenshot):
     StationFactory(name="Radio Example")
     _log_in(browser, live_server, screenshot)
-    _click_and_load(browser, browser.find_element(By.LINK_TEXT, "Dashboard"))
     assert "Deliveries, last 24 h" in browser.page_source
     screenshot("07-dashboard")
 

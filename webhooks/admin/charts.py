@@ -1,18 +1,23 @@
-"""The 24-hour outcome chart of the dashboard and the webhook page, as plain geometry: the
-templates only draw the rectangles."""
+"""The charts of the dashboard and the webhook page, as data: the templates only place them.
 
+The 24-hour chart is drawn by the theme's Chart.js from JSON in the canvas's data
+attributes (no inline script); the sparklines are plain SVG rectangles.
+"""
+
+import json
 from dataclasses import dataclass
+from datetime import tzinfo
 
-from stations.admin.display import colour_of
+from stations.states import colour_of
 
-__all__ = ["OUTCOMES", "Bar", "bar_chart"]
+__all__ = ["OUTCOMES", "Bar", "bar_chart", "outcome_chart"]
 
 OUTCOMES = ("delivered", "failed", "retried")
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One stacked segment of the chart, in SVG user units."""
+    """One stacked segment of a sparkline, in SVG user units."""
 
     x: float
     y: float
@@ -46,3 +51,40 @@ def bar_chart(hourly: list[dict], *, width: float, height: float) -> list[Bar]:
                 )
             )
     return bars
+
+
+def outcome_chart(hourly: list[dict], *, tz: tzinfo) -> dict[str, str]:
+    """Chart.js `data` and `options` (as JSON) of the 24-hour chart: delivered, failed and
+    retried stacked per hour, labelled with the hour in `tz`."""
+    data = {
+        "labels": [f"{hour['hour'].astimezone(tz):%H:%M}" for hour in hourly],
+        "datasets": [
+            {
+                "type": "bar",
+                "label": outcome,
+                "data": [hour[outcome] for hour in hourly],
+                "backgroundColor": colour_of(outcome),
+                "stack": "outcomes",
+                "yAxisID": "y",
+                "order": 2,
+            }
+            for outcome in OUTCOMES
+        ],
+    }
+    options = {
+        "responsive": True,
+        "maintainAspectRatio": False,
+        "animation": False,
+        "interaction": {"mode": "index", "intersect": False},
+        "plugins": {"legend": {"display": True, "position": "bottom"}},
+        "scales": {
+            "x": {"stacked": True, "grid": {"display": False}, "ticks": {"maxRotation": 0}},
+            "y": {
+                "stacked": True,
+                "beginAtZero": True,
+                "ticks": {"precision": 0},
+                "title": {"display": True, "text": "deliveries"},
+            },
+        },
+    }
+    return {"data": json.dumps(data), "options": json.dumps(options)}

@@ -8,8 +8,9 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from stations.admin.display import ReadOnlyAdminMixin, ReadOnlyInline, badge
+from stations.admin.display import ReadOnlyAdminMixin, ReadOnlyInline
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
+from stations.states import badge
 from webhooks import services
 from webhooks.admin import views
 from webhooks.admin.paginator import EstimatedCountPaginator

@@ -7,16 +7,18 @@ import functools
 from collections.abc import Callable
 from datetime import timedelta
 
+import markdown
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from stations.admin.display import colour_of
 from stations.scoping import stations_for
 from webhooks import services
-from webhooks.admin.charts import OUTCOMES, bar_chart
+from webhooks.admin.charts import outcome_chart
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import PUSH
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
@@ -28,6 +30,7 @@ __all__ = [
     "dashboard",
     "manual_resync",
     "page_of",
+    "receiver_guide",
     "redeliver_delivery",
     "redeliver_failed",
     "send_test",
@@ -40,17 +43,34 @@ def page_of(model_admin: admin.ModelAdmin, view: Callable) -> Callable:
     return functools.update_wrapper(functools.partial(view, model_admin), view)
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
+    """The admin's home page: per station, the last 24 hours and what needs attention."""
     panels = station_overviews(now=timezone.now(), stations=stations_for(request.user))
     for panel in panels:
-        panel["bars"] = bar_chart(panel["hourly"], width=480, height=120)
-    context = {
-        **admin.site.each_context(request),
-        "title": "Dashboard",
-        "panels": panels,
-        "colours": {outcome: colour_of(outcome) for outcome in OUTCOMES},
-    }
+        panel["chart"] = outcome_chart(panel["hourly"], tz=panel["station"].zone)
+    context = {**site.each_context(request), "title": "Dashboard", "panels": panels}
     return TemplateResponse(request, "admin/dashboard.html", context)
+
+
+RECEIVER_GUIDE = settings.BASE_DIR / "docs" / "receiver-guide.md"
+
+
+@functools.cache
+def _receiver_guide_html() -> str:
+    return markdown.markdown(
+        RECEIVER_GUIDE.read_text(encoding="utf-8"), extensions=["fenced_code", "tables"]
+    )
+
+
+def receiver_guide(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
+    """The receiver guide (docs/receiver-guide.md), rendered in the admin so an operator
+    can hand it to whoever writes the receiving end."""
+    context = {
+        **site.each_context(request),
+        "title": "Receiver guide",
+        "guide": mark_safe(_receiver_guide_html()),  # the repo's own document
+    }
+    return TemplateResponse(request, "admin/receiver_guide.html", context)
 
 
 def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:

@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 
-from stations.admin.display import badge
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
+from stations.states import badge
 from webhooks import services
 from webhooks.admin import views
 from webhooks.admin.charts import bar_chart
