@@ -199,12 +199,15 @@ def bare_clients(
     return BACKLOG / (finished - started)
 
 
+ENGINE_MODULES = ("engine", "transport", "recording")
+
+
 def print_profile(raw: Path, top: int = 25) -> None:
     """Share of samples per function (inclusive) of the worker processes' delivery work."""
     inclusive, total = Counter(), 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if "send_deliveries" not in stack and "drain_due_deliveries" not in stack:
+        if not any(f"webhooks/{module}.py" in stack for module in ENGINE_MODULES):
             continue
         frames = stack.split(";")
         total += int(count)

@@ -170,12 +170,20 @@ WEBHOOKS_REQUEST_TIMEOUT_S = env_float("WEBHOOKS_REQUEST_TIMEOUT_S", 30.0)
 WEBHOOKS_CONNECT_TIMEOUT_S = env_float("WEBHOOKS_CONNECT_TIMEOUT_S", 5.0)
 WEBHOOKS_RETRY_DELAYS_S = [int(s) for s in env_list("WEBHOOKS_RETRY_DELAYS_S", ["10", "60", "300"])]
 WEBHOOKS_AUTO_DISABLE_AFTER = env_int("WEBHOOKS_AUTO_DISABLE_AFTER", 20)
-WEBHOOKS_SEND_THREADS = env_int("WEBHOOKS_SEND_THREADS", 8)
 WEBHOOKS_RETENTION_DAYS = env_int("WEBHOOKS_RETENTION_DAYS", 30)
 WEBHOOKS_SECRET_GRACE_S = env_int("WEBHOOKS_SECRET_GRACE_S", 24 * 3600)
 STATIONHOOKS_ENCRYPTION_KEYS = env_list("STATIONHOOKS_ENCRYPTION_KEYS", [])
-WEBHOOKS_SEND_BUDGET_S = env_float("WEBHOOKS_SEND_BUDGET_S", 20.0)
-# How often each worker's due-time poller looks for due deliveries (webhooks.dispatch). On
+# The delivery engine (webhooks.engine): how many sends one worker process keeps in flight
+# at most, how many deliveries of one endpoint are in flight at once across every worker,
+# and the endpoints' circuit breakers (webhooks.breaker).
+WEBHOOKS_MAX_IN_FLIGHT = env_int("WEBHOOKS_MAX_IN_FLIGHT", 500)
+WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT = env_int("WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT", 16)
+WEBHOOKS_BREAKER_THRESHOLD = env_int("WEBHOOKS_BREAKER_THRESHOLD", 5)
+WEBHOOKS_BREAKER_COOLDOWN_S = env_float("WEBHOOKS_BREAKER_COOLDOWN_S", 30.0)
+WEBHOOKS_BREAKER_MAX_COOLDOWN_S = env_float("WEBHOOKS_BREAKER_MAX_COOLDOWN_S", 1800.0)
+# Bearer token that /metrics (Prometheus) asks for; empty turns the endpoint off.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# How often each worker's due-time poller looks for due deliveries (webhooks.due_poller). On
 # PostgreSQL a publish wakes it at once (NOTIFY), so the timer only paces retries; SQLite
 # has no NOTIFY, and there the timer is also how soon a fresh delivery is picked up.
 _ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
@@ -208,7 +216,15 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
 }
+# Failed API-key attempts per client address (stations/api/key_failures.py): after
+# API_KEY_FAILURE_LIMIT within a window of API_KEY_FAILURE_WINDOW_S, that address gets 429
+# until the window ends. NUM_PROXIES: trusted reverse proxies in front of the web server
+# that append the client's address to X-Forwarded-For (0: use REMOTE_ADDR).
+API_KEY_FAILURE_LIMIT = env_int("API_KEY_FAILURE_LIMIT", 20)
+API_KEY_FAILURE_WINDOW_S = env_int("API_KEY_FAILURE_WINDOW_S", 300)
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": ["stations.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["stations.api.throttling.ApiKeyRateThrottle"],

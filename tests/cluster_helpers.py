@@ -15,7 +15,6 @@ __all__ = ["django_env", "start_cluster"]
 CLUSTER_DEFAULTS = {
     "WEBHOOKS_REQUEST_TIMEOUT_S": "2",
     "WEBHOOKS_CONNECT_TIMEOUT_S": "1",
-    "WEBHOOKS_SEND_BUDGET_S": "2",
     "WEBHOOKS_DISPATCH_POLL_S": "0.2",
     "Q_WORKERS": "2",
 }

@@ -10,11 +10,12 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.factories import StationFactory, WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD, publish_track, publish_track_unqueued
-from webhooks import delivery
+from webhooks import engine
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import ENCODER_STATUS, NEWTRACK
 from webhooks.models import Delivery, Event
-from webhooks.publish import publish, webhooks_for
+from webhooks.publish import publish
+from webhooks.selectors import webhooks_for
 from webhooks.signing import xtra_signature
 
 pytestmark = pytest.mark.django_db
@@ -92,14 +93,14 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires():
     webhook = WebhookFactory()
     event = publish_track_unqueued(webhook)
     pending = event.deliveries.get()
-    assert delivery.claim_due_deliveries(limit=10) == [pending]
-    assert delivery.claim_due_deliveries(limit=10) == []
+    assert engine.claim_due_deliveries(limit=10).deliveries == [pending]
+    assert engine.claim_due_deliveries(limit=10).deliveries == []
     # a worker that died leaves its lease behind; once expired, the delivery is due again
     Delivery.objects.filter(pk=pending.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert delivery.due_times(limit=10)
-    assert delivery.claim_due_deliveries(limit=10) == [pending]
+    assert engine.due_times(limit=10)
+    assert engine.claim_due_deliveries(limit=10).deliveries == [pending]
 
 
 def test_deliveries_of_a_disabled_webhook_fail_without_a_request(httpserver):
@@ -107,7 +108,7 @@ def test_deliveries_of_a_disabled_webhook_fail_without_a_request(httpserver):
     event = publish_track_unqueued(webhook)
     webhook.enabled = False
     webhook.save()
-    delivery.drain_due_deliveries()
+    engine.drain_due_deliveries()
     failed = event.deliveries.get()
     assert failed.status == DeliveryStatus.FAILED and failed.attempt_count == 0
     assert failed.last_error == "Webhook is disabled."

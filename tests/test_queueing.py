@@ -1,5 +1,5 @@
 """Publishing writes no task: it announces due deliveries (NOTIFY on PostgreSQL, delivered
-at commit only), and the workers' due-time pollers, woken by it, queue the send tasks."""
+at commit only), and the workers' due-time pollers, woken by it, wake their engines."""
 
 import threading
 
@@ -11,9 +11,8 @@ from processes import stop_group, wait_for
 from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD
-from webhooks import queueing
 from webhooks.choices import DeliveryStatus
-from webhooks.dispatch import DueListener
+from webhooks.due_poller import DueListener
 from webhooks.event_types import NEWTRACK
 from webhooks.models import Delivery
 from webhooks.publish import publish
@@ -122,26 +121,6 @@ def test_an_open_publishing_transaction_holds_up_no_other_publisher(queue_not_sy
         release.set()
         thread.join(GUARD_S)
     assert Delivery.objects.count() == 2
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("due", "waiting", "queued"), [(0, 0, 0), (1, 0, 1), (1, 1, 0), (150, 1, 1), (5_000, 0, 2)]
-)
-def test_pollers_top_the_queue_up_to_a_task_per_batch_and_worker(
-    queue_not_sync, settings, due, waiting, queued
-):
-    # given `waiting` send tasks nobody has taken yet, and 2 workers
-    settings.Q_WORKERS = 2
-    for _ in range(waiting):
-        queueing.queue_drains_for(1)
-
-    # when a poller finds `due` deliveries
-    added = queueing.queue_drains_for(due)
-
-    # then one task per 100 of them is waiting, at most one per worker
-    assert added == queued
-    assert OrmQ.objects.count() == waiting + queued
 
 
 @pytest.mark.postgres

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from webhooks import delivery
+from webhooks import engine
 from webhooks.event_types import NEWTRACK
 from webhooks.models import Delivery
 from webhooks.payloads import newtrack_event
@@ -48,5 +48,5 @@ def publish_track_unqueued(webhook):
 def drain_until_settled(max_rounds: int = 10) -> None:
     """What the due-time poller does in a worker, with retry delays of 0 in the test."""
     for _ in range(max_rounds):
-        if not delivery.drain_due_deliveries():
+        if not engine.drain_due_deliveries():
             return

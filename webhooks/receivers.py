@@ -14,7 +14,7 @@ from stations.signals import (
     stream_checked,
     track_played,
 )
-from webhooks import alerts, dispatch, push
+from webhooks import alerts, due_poller, push
 from webhooks.event_types import ENCODER_STATUS, NEWTRACK
 from webhooks.publish import publish_event
 
@@ -43,5 +43,5 @@ def connect_receivers() -> None:
     track_played.connect(_track_played, dispatch_uid="webhooks-track-played")
     encoder_status_changed.connect(_encoder_status_changed, dispatch_uid="webhooks-encoder")
     stream_checked.connect(_stream_checked, dispatch_uid="webhooks-stream-checked")
-    # each worker process of the cluster runs a due-time poller (webhooks.dispatch)
-    post_spawn.connect(dispatch.start_due_delivery_poller, dispatch_uid="due-delivery-poller")
+    # each worker process of the cluster runs the delivery engine (webhooks.due_poller)
+    post_spawn.connect(due_poller.start_delivery_engine, dispatch_uid="delivery-engine")

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 
 from stations.models import Station, Stream
+from webhooks.breaker import describe
 from webhooks.event_types import STREAM_ALERT
 from webhooks.models import (
     ACTIVE_RESYNC_STATUSES,
@@ -131,9 +132,10 @@ def resync_in_progress() -> bool:
 def station_overviews(
     *, now: datetime, stations: QuerySet[Station] | None = None
 ) -> list[dict[str, Any]]:
-    """Per station: the last 24 hours' outcomes (`hourly`, `totals`), failing and disabled
-    webhooks, resyncs in progress, streams down now and the latest stream alerts.
-    `stations` limits it (an operator's stations); None shows every station."""
+    """Per station: the last 24 hours' outcomes (`hourly`, `totals`), failing, held (their
+    breaker is open; `breaker_text` says until when) and disabled webhooks, resyncs in
+    progress, streams down now and the latest stream alerts. `stations` limits it (an
+    operator's stations); None shows every station."""
     stations = Station.objects.all() if stations is None else stations
     last_error = Subquery(
         Delivery.objects.filter(webhook=OuterRef("pk"))
@@ -147,6 +149,9 @@ def station_overviews(
         )
     )
     disabled = list(Webhook.objects.filter(enabled=False))
+    held = list(Webhook.objects.filter(enabled=True, breaker_retry_at__isnull=False))
+    for webhook in held:
+        webhook.breaker_text = describe(webhook.breaker, now)
     resyncs = list(
         ResyncJob.objects.filter(status__in=ACTIVE_RESYNC_STATUSES).select_related("webhook")
     )
@@ -161,6 +166,7 @@ def station_overviews(
                 "totals": outcome_totals(now=now, station=station),
                 "failing": [w for w in failing if w.station_id == station.pk],
                 "disabled": [w for w in disabled if w.station_id == station.pk],
+                "held": [w for w in held if w.station_id == station.pk],
                 "resyncs": [j for j in resyncs if j.webhook.station_id == station.pk],
                 "streams_down": [s for s in streams_down if s.station_id == station.pk],
                 "alerts": [

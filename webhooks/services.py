@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from stations.actors import Actor
-from webhooks import delivery, event_types, queueing
+from webhooks import engine, event_types, queueing
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, Webhook
 from webhooks.publish import publish_event
@@ -45,7 +45,7 @@ def webhook_send_test_event(*, webhook: Webhook, actor) -> Delivery:
             queue_work=False,
         )
     sent = event.deliveries.get()
-    delivery.send_deliveries(ids=[sent.pk], limit=1)
+    engine.send_delivery_now(sent.pk)
     sent.refresh_from_db()
     return sent
 

@@ -31,7 +31,7 @@ def count_outcomes(
             failed[webhook_id],
             retried[webhook_id],
         )
-        for webhook_id, station_id in station_of.items()
+        for webhook_id, station_id in sorted(station_of.items())  # lock order: by webhook
         if delivered[webhook_id] or failed[webhook_id] or retried[webhook_id]
     ]
     if not rows:

@@ -2,9 +2,10 @@
 alert policies and retention. Periodic ones declare their schedule here (config.periodic)."""
 
 from django.utils import timezone
+from django_q.conf import Conf
 
 from config.periodic import periodic
-from webhooks import alerts, delivery, resync, retention
+from webhooks import alerts, due_poller, engine, resync, retention
 
 __all__ = [
     "drain_due_deliveries",
@@ -16,9 +17,14 @@ __all__ = [
 
 @periodic("Sweep due and stuck deliveries", minutes=1)
 def drain_due_deliveries() -> int:
-    """A safety net: drains due and stuck deliveries even when no worker's due-time
-    poller is alive (webhooks.dispatch queues this task too)."""
-    return delivery.drain_due_deliveries()
+    """The minutely sweep, and the sync mode's send after commit: in a worker process it
+    wakes the engine (starting it if it is not running); in sync mode it sends what is due
+    from this thread. Returns how many deliveries it sent itself."""
+    if Conf.SYNC:
+        return engine.drain_due_deliveries()
+    due_poller.start_delivery_engine()
+    due_poller.running_sender().wake()
+    return 0
 
 
 def run_resync(job_id: int) -> None:

@@ -32,9 +32,9 @@ MESSAGES = 1500
 RESTART_AFTER_SHARE = 0.2
 API_WRITE_INTERVAL_S = 0.05
 API_WRITES_MAX = 600
-# a lease (5 + 1 + 2 + 5 = 13 s) well beyond the restart, so what was in flight when the
-# database went down is still leased right after it is back
-CLUSTER_ENV = {"WEBHOOKS_SEND_BUDGET_S": "5"}
+# a lease (request timeout + 5 s = 13 s) well beyond the restart, so what was in flight
+# when the database went down is still leased right after it is back
+CLUSTER_ENV = {"WEBHOOKS_REQUEST_TIMEOUT_S": "8"}
 RUNSERVER_OPTIONS = ["--noreload", "--nothreading"]
 
 

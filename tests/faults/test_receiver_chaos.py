@@ -47,8 +47,10 @@ CLUSTER_ENV = {
     "WEBHOOKS_REQUEST_TIMEOUT_S": str(REQUEST_TIMEOUT_S),
     "WEBHOOKS_CONNECT_TIMEOUT_S": "1",
     "WEBHOOKS_RETRY_DELAYS_S": ",".join(map(str, RETRY_DELAYS_S)),
-    # auto-disable is not under test here: a streak of failures must not stop the run
+    # auto-disable and the breaker are not under test here: a streak of failures must
+    # neither stop the run nor hold its deliveries back
     "WEBHOOKS_AUTO_DISABLE_AFTER": "1000000",
+    "WEBHOOKS_BREAKER_THRESHOLD": "1000000",
 }
 RUN_TIMEOUT_S = 120
 JITTER = 0.2

@@ -3,7 +3,8 @@ of deliveries (real `qcluster` on PostgreSQL).
 
 First the idle workers are killed before any work arrives: one of them was waiting on
 django-q2's task queue and its lock dies with it, so the replacements never get a task
-(django-q2#23) and only the pollers' overdue sends keep deliveries going. Then, during the
+(django-q2#23); deliveries never ride on that queue, so the replacements' engines keep
+them going. Then, during the
 run, both workers, a single worker, the sentinel that supervises them and the whole
 process group are killed in turn; the test restarts the cluster whenever its main process
 is gone, as an init system would. Every delivery must still be delivered exactly once in
@@ -33,11 +34,10 @@ pytestmark = [
 
 DELIVERIES = 3000
 WORKERS = 2
-# Lease = send budget + connect and request timeouts + 5 s margin = 8 s: what a killed
-# worker held is due again within seconds.
+# Lease = request timeout + 5 s margin = 6 s: what a killed worker held is due again
+# within seconds.
 CLUSTER_ENV = {
     "Q_WORKERS": str(WORKERS),
-    "WEBHOOKS_SEND_BUDGET_S": "1",
     "WEBHOOKS_CONNECT_TIMEOUT_S": "1",
     "WEBHOOKS_REQUEST_TIMEOUT_S": "1",
 }

@@ -6,6 +6,7 @@ import json
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from stations.admin.display import ReadOnlyAdminMixin, ReadOnlyInline
@@ -14,6 +15,7 @@ from stations.states import badge
 from webhooks import services
 from webhooks.admin import views
 from webhooks.admin.paginator import EstimatedCountPaginator
+from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt
 from webhooks.selectors import deliveries_matching
 
@@ -98,6 +100,13 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
+        """The status; a pending delivery its endpoint's breaker holds says so, and when
+        the endpoint is tried next."""
+        now = timezone.now()
+        held_until = obj.webhook.breaker_retry_at
+        if obj.status == DeliveryStatus.PENDING and held_until and obj.next_attempt_at >= now:
+            next_try = max(held_until, obj.next_attempt_at)
+            return badge("held", f"held: endpoint failing, next try at {next_try:%H:%M} UTC")
         return badge(obj.status)
 
     @admin.display(description="webhook-id")

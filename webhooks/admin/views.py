@@ -22,6 +22,7 @@ from webhooks.admin.charts import outcome_chart
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import PUSH
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
+from webhooks.holding import webhook_try_now
 from webhooks.models import Webhook
 from webhooks.resync import ResyncRefused, start_resync
 from webhooks.selectors import station_overviews
@@ -35,6 +36,7 @@ __all__ = [
     "redeliver_failed",
     "send_test",
     "send_test_event_and_report",
+    "try_now",
 ]
 
 
@@ -156,6 +158,24 @@ def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> H
     webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
     if request.method == "POST" and model_admin.has_change_permission(request, webhook):
         send_test_event_and_report(model_admin, request, webhook)
+    return redirect("admin:webhooks_webhook_change", pk)
+
+
+def try_now(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    """The operator's "try now" on an endpoint whose breaker holds its deliveries."""
+    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    if request.method == "POST" and model_admin.has_change_permission(request, webhook):
+        if webhook_try_now(webhook=webhook):
+            model_admin.message_user(
+                request,
+                f"Trying {webhook.name} now: its oldest delivery goes out; if it is answered, "
+                "the held deliveries follow.",
+                messages.SUCCESS,
+            )
+        else:
+            model_admin.message_user(
+                request, f"{webhook.name} is not held: nothing to try.", messages.WARNING
+            )
     return redirect("admin:webhooks_webhook_change", pk)
 
 

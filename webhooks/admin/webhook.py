@@ -13,6 +13,7 @@ from stations.states import badge
 from webhooks import services
 from webhooks.admin import views
 from webhooks.admin.charts import bar_chart
+from webhooks.breaker import describe
 from webhooks.forms import WebhookForm
 from webhooks.models import Webhook
 from webhooks.selectors import hourly_outcomes, recent_deliveries, webhooks_with_health
@@ -34,6 +35,7 @@ class WebhookAdmin(StationScopedAdmin):
         "enabled",
         "last_delivery",
         "success_rate_24h",
+        "endpoint",
         "masked_secret",
     ]
     list_editable = ["enabled"]
@@ -43,6 +45,7 @@ class WebhookAdmin(StationScopedAdmin):
     readonly_fields = [
         "masked_secret",
         "masked_key",
+        "endpoint",
         "disabled_reason",
         "disabled_at",
         "consecutive_failures",
@@ -72,6 +75,7 @@ class WebhookAdmin(StationScopedAdmin):
             "Health",
             {
                 "fields": [
+                    "endpoint",
                     "disabled_reason",
                     "disabled_at",
                     "consecutive_failures",
@@ -98,6 +102,12 @@ class WebhookAdmin(StationScopedAdmin):
     @admin.display(description="last delivery")
     def last_delivery(self, obj):
         return badge(obj.last_delivery_status)
+
+    @admin.display(description="endpoint")
+    def endpoint(self, obj):
+        """The breaker's state and reason ("held: endpoint failing, next try at …")."""
+        text = describe(obj.breaker, timezone.now())
+        return badge("held", text) if obj.breaker_retry_at else text
 
     @admin.display(description="success (24 h)")
     def success_rate_24h(self, obj):
@@ -147,6 +157,11 @@ class WebhookAdmin(StationScopedAdmin):
                 "<int:pk>/redeliver-failed/",
                 self.admin_site.admin_view(views.page_of(self, views.redeliver_failed)),
                 name="webhooks_webhook_redeliver_failed",
+            ),
+            path(
+                "<int:pk>/try-now/",
+                self.admin_site.admin_view(views.page_of(self, views.try_now)),
+                name="webhooks_webhook_try_now",
             ),
             path(
                 "<int:pk>/send-test/",

@@ -4,14 +4,14 @@ concern:
 - webhook: the Webhook (an endpoint and its options);
 - outbox: Event -> Delivery -> DeliveryAttempt, and the push job counter;
 - resync: manual resync jobs;
-- stats: hourly outcome counters;
+- stats: hourly outcome counters, the engine's running totals;
 - alerts: alert policies and the outages they track.
 """
 
 from webhooks.models.alerts import AlertPolicy, AlertState
 from webhooks.models.outbox import Delivery, DeliveryAttempt, Event, JobCounter, new_message_id
 from webhooks.models.resync import ACTIVE_RESYNC_STATUSES, ResyncJob
-from webhooks.models.stats import DeliveryStat
+from webhooks.models.stats import DeliveryStat, EngineCounter
 from webhooks.models.webhook import Webhook
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStat",
+    "EngineCounter",
     "Event",
     "JobCounter",
     "ResyncJob",

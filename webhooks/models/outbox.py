@@ -123,6 +123,19 @@ class Delivery(models.Model):
                 name="delivery_unsent_idx",
                 condition=Q(status=DeliveryStatus.PENDING, attempt_count=0),
             ),
+            # A webhook's pending deliveries by due time: what its breaker holds and lets go.
+            models.Index(
+                fields=["webhook", "next_attempt_at"],
+                name="delivery_pending_webhook_idx",
+                condition=Q(status=DeliveryStatus.PENDING),
+            ),
+            # The deliveries in flight (leased), per webhook: the claim's in-flight caps.
+            models.Index(
+                fields=["lease_expires_at"],
+                include=["webhook"],
+                name="delivery_leased_idx",
+                condition=Q(status=DeliveryStatus.PENDING, lease_expires_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,11 @@
-"""Hourly delivery outcomes per webhook."""
+"""Hourly delivery outcomes per webhook, and the engine's running totals (/metrics)."""
 
 from django.db import models
 
 from stations.models import Station
 from webhooks.models.webhook import Webhook
 
-__all__ = ["DeliveryStat"]
+__all__ = ["DeliveryStat", "EngineCounter"]
 
 
 class DeliveryStat(models.Model):
@@ -28,3 +28,21 @@ class DeliveryStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.webhook_id} @ {self.hour:%Y-%m-%d %H}:00"
+
+
+class EngineCounter(models.Model):
+    """Running totals the engine adds to as it records (outcomes, the latency histogram),
+    read by the /metrics endpoint. Each worker process adds to its own `shard` of rows, so
+    recorders never wait on each other's row locks; a scrape sums the shards."""
+
+    shard = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=40)
+    value = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shard", "name"], name="one_counter_per_shard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.shard}] = {self.value:g}"

@@ -7,6 +7,7 @@ from django.db.models import JSONField
 from stations.choices import PushModel
 from stations.models import Station
 from webhooks import event_types
+from webhooks.breaker import Breaker
 from webhooks.encryption import EncryptedTextField
 from webhooks.signing import generate_secret, mask_secret
 from webhooks.targets import validate_target_url
@@ -55,6 +56,12 @@ class Webhook(models.Model):
     disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # The endpoint's circuit breaker (webhooks.breaker): open until breaker_retry_at.
+    breaker_failures = models.PositiveIntegerField(default=0, editable=False)
+    breaker_trips = models.PositiveIntegerField(default=0, editable=False)
+    breaker_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breaker_reason = models.CharField(max_length=300, blank=True, editable=False)
+    BREAKER_FIELDS = ("breaker_failures", "breaker_trips", "breaker_retry_at", "breaker_reason")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Last on purpose: from here on, `models` in this class body is this field.
@@ -75,6 +82,16 @@ class Webhook(models.Model):
         """The pre-rotation secret while its grace period lasts, else ""."""
         expires = self.previous_secret_expires_at
         return self.previous_secret if expires and now < expires else ""
+
+    @property
+    def breaker(self) -> Breaker:
+        return Breaker(
+            self.breaker_failures, self.breaker_trips, self.breaker_retry_at, self.breaker_reason
+        )
+
+    def set_breaker(self, breaker: Breaker) -> None:
+        self.breaker_failures, self.breaker_trips = breaker.failures, breaker.trips
+        self.breaker_retry_at, self.breaker_reason = breaker.retry_at, breaker.reason[:300]
 
     def watches(self, model: str) -> bool:
         """Whether this is a push webhook for changes of `model`."""

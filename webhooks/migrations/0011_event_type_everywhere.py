@@ -12,7 +12,7 @@ import webhooks.event_types
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("webhooks", "0009_delivery_log_indexes"),
+        ("webhooks", "0010_delivery_engine"),
     ]
 
     operations = [

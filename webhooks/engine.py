@@ -1,0 +1,454 @@
+"""The delivery engine: claim due deliveries, send them, record every attempt, continuously.
+
+- **claim** (`claim_due_deliveries`): one short transaction leases due deliveries, oldest
+  first, skipping endpoints at their in-flight cap (WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT leased
+  deliveries per webhook, counted over every worker: claims are serialised, so the cap is
+  exact) and holding the deliveries of endpoints whose breaker is open (webhooks.breaker);
+  a half-open endpoint gets one delivery, its probe.
+- **send** (webhooks.transport): every claimed delivery starts at once on the process's
+  event loop, so no send waits for another.
+- **record** (webhooks.recording): sends are recorded as they finish, each group being
+  whatever finished while the previous one was written.
+
+Each worker process runs one `Sender` (django-q2's post_spawn starts it): a coordinator
+thread that claims and records, an event-loop thread that sends, and the due-time poller
+(webhooks.due_poller) that wakes it when deliveries fall due. The coordinator claims while
+the process has fewer than WEBHOOKS_MAX_IN_FLIGHT sends in flight, so newly due deliveries
+go out while slow ones are still waiting for their receivers.
+
+A lease lasts the request timeout plus a margin, longer than any attempt, so a live
+worker's delivery is never sent twice; a send that has not started within the margin is
+released unattempted. A dead worker's leases expire and its deliveries go out again
+(at-least-once; receivers de-duplicate by webhook-id).
+"""
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from guards.targets import address_refusal
+from webhooks import recording, transport
+from webhooks.breaker import BreakerState
+from webhooks.choices import DeliveryStatus
+from webhooks.holding import hold_deliveries
+from webhooks.models import Delivery, Webhook
+from webhooks.recording import Sent
+
+__all__ = [
+    "CLAIM_LIMIT",
+    "Claim",
+    "Sender",
+    "claim_due_deliveries",
+    "drain_due_deliveries",
+    "due_times",
+    "in_flight_per_webhook",
+    "lease_s",
+    "send_delivery_now",
+    "transport_config",
+]
+
+logger = logging.getLogger("stationhooks.engine")
+
+CLAIM_LIMIT = 100
+LEASE_MARGIN_S = 5.0
+# A claimed send that has not started this long after its claim is released unattempted.
+START_LIMIT_S = LEASE_MARGIN_S / 2
+SLOW_SEND_S = 0.05
+DRAIN_BUDGET_S = 30.0
+IDLE_WAIT_S = 1.0
+ERROR_PAUSE_S = 1.0
+STOP_GRACE_S = 5.0
+CLAIM_LOCK_ID = 0x5748_434C  # pg_advisory_xact_lock key that serialises claims
+
+
+def lease_s() -> float:
+    """How long a claim holds a delivery: longer than any attempt can take."""
+    return settings.WEBHOOKS_REQUEST_TIMEOUT_S + LEASE_MARGIN_S
+
+
+def transport_config() -> transport.TransportConfig:
+    return transport.TransportConfig(
+        connect_timeout_s=settings.WEBHOOKS_CONNECT_TIMEOUT_S,
+        request_timeout_s=settings.WEBHOOKS_REQUEST_TIMEOUT_S,
+        user_agent=f"StationHooks/{settings.STATIONHOOKS_VERSION}",
+        address_problem=None if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS else address_refusal,
+    )
+
+
+# --- claim ----------------------------------------------------------------------------
+
+
+def _unleased(now: datetime) -> Q:
+    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+
+
+def _due_filter(now: datetime) -> Q:
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & _unleased(now)
+
+
+def due_times(*, limit: int) -> list[datetime]:
+    """When the due deliveries nobody holds fell due, oldest first, at most `limit`."""
+    due = Delivery.objects.filter(_due_filter(timezone.now())).order_by("next_attempt_at")
+    return list(due.values_list("next_attempt_at", flat=True)[:limit])
+
+
+def in_flight_per_webhook(now: datetime) -> dict[int, int]:
+    """Leased deliveries per webhook: the sends in flight, across every worker."""
+    leased = Delivery.objects.filter(status=DeliveryStatus.PENDING, lease_expires_at__gt=now)
+    return dict(leased.values("webhook_id").annotate(n=Count("pk")).values_list("webhook_id", "n"))
+
+
+@dataclass
+class Claim:
+    """What one claim leased. `at_cap`: webhooks that were at their in-flight cap, whose
+    due deliveries it had to leave (a finished send of theirs makes room)."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    at_cap: set[int] = field(default_factory=set)
+
+
+def _serialise_claims() -> None:
+    """One claim at a time across every worker (PostgreSQL), so in-flight counts cannot
+    change under a claim; SQLite's IMMEDIATE transactions already do that."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_ID])
+
+
+def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
+    """Lease up to `limit` due deliveries (see the module docstring), loaded with their
+    event and webhook, each webhook once (its secret and key are decrypted on load).
+    With `ids`, only those, whatever their endpoint's cap or breaker: an operator's
+    send-now. Each delivery says whether it is its breaker's probe (`is_probe`)."""
+    now = timezone.now()
+    until = now + timedelta(seconds=lease_s())
+    cap = settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT
+    claim = Claim()
+    with transaction.atomic():
+        _serialise_claims()
+        due = Delivery.objects.filter(_due_filter(now))
+        if ids is not None:
+            chosen, probes = list(due.filter(pk__in=ids).values_list("pk", flat=True)), {}
+            webhooks = {}
+        else:
+            in_flight = in_flight_per_webhook(now)
+            claim.at_cap = {w for w, n in in_flight.items() if n >= cap}
+            candidates = list(
+                due.exclude(webhook_id__in=claim.at_cap)
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", "webhook_id")[: max(2 * limit, CLAIM_LIMIT)]
+            )
+            webhooks = Webhook.objects.in_bulk({w for _, w in candidates})
+            chosen, probes, full = _choose(candidates, webhooks, in_flight, limit=limit, now=now)
+            claim.at_cap |= full
+        claimed = list(
+            Delivery.objects.filter(_due_filter(now), pk__in=chosen)
+            .order_by("next_attempt_at", "pk")
+            .select_related("event")
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
+        )
+        if claimed:
+            Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(lease_expires_at=until)
+        claimed_ids = {d.pk for d in claimed}
+        for delivery_id, webhook_id in probes.items():
+            if delivery_id in claimed_ids:  # closed to all but this probe until it is back
+                Webhook.objects.filter(pk=webhook_id).update(breaker_retry_at=until)
+                hold_deliveries(webhook_id, until, now=now, keep=delivery_id)
+        for webhook in webhooks.values():  # deliveries that arrived while it was open
+            if webhook.breaker.state(now) is BreakerState.OPEN:
+                hold_deliveries(webhook.pk, webhook.breaker_retry_at, now=now)
+    missing = {d.webhook_id for d in claimed} - webhooks.keys()
+    webhooks |= Webhook.objects.in_bulk(missing)
+    for delivery in claimed:
+        delivery.webhook = webhooks[delivery.webhook_id]
+        delivery.lease_expires_at = until
+        delivery.is_probe = delivery.pk in probes
+    claim.deliveries = claimed
+    return claim
+
+
+def _choose(
+    candidates: list[tuple[int, int]],
+    webhooks: dict[int, Webhook],
+    in_flight: dict[int, int],
+    *,
+    limit: int,
+    now: datetime,
+) -> tuple[list[int], dict[int, int], set[int]]:
+    """Which candidates (oldest first) to claim: up to each webhook's room (its cap minus
+    what it has in flight; one probe when half-open, none when open; a disabled webhook's
+    deliveries all, since they only fail). Returns the ids, {probe id: webhook id} and the
+    webhooks whose room ran out before their candidates did."""
+    cap = settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT
+    taken: Counter = Counter()
+    chosen, probes, full = [], {}, set()
+    for delivery_id, webhook_id in candidates:
+        if len(chosen) >= limit:
+            break
+        webhook = webhooks[webhook_id]
+        state = webhook.breaker.state(now)
+        if not webhook.enabled:
+            chosen.append(delivery_id)
+            continue
+        if state is BreakerState.OPEN:
+            continue
+        room = (1 if state is BreakerState.HALF_OPEN else cap) - in_flight.get(webhook_id, 0)
+        if taken[webhook_id] >= room:
+            if state is BreakerState.CLOSED:
+                full.add(webhook_id)
+            continue
+        taken[webhook_id] += 1
+        chosen.append(delivery_id)
+        if state is BreakerState.HALF_OPEN:
+            probes[delivery_id] = webhook_id
+    return chosen, probes, full
+
+
+def _outgoing(delivery: Delivery, now: datetime) -> transport.OutgoingRequest:
+    webhook = delivery.webhook
+    return transport.OutgoingRequest(
+        delivery_id=delivery.pk,
+        url=webhook.url,
+        body=delivery.event.body.encode(),
+        message_id=delivery.event.message_id,
+        secret=webhook.secret,
+        key=webhook.key,
+        previous_secret=webhook.signing_previous_secret(now),
+    )
+
+
+# --- the continuous sender -----------------------------------------------------------
+
+
+class Sender:
+    """Claims, sends and records continuously: `run_forever` in a worker process, or
+    `run_until_idle` for a caller that wants what is due sent now (tests, django-q2's sync
+    mode). The thread that calls either is the coordinator (it alone touches the
+    database); the sends run on an event loop in a thread of the sender's own."""
+
+    def __init__(self, *, max_in_flight: int | None = None) -> None:
+        self.max_in_flight = max_in_flight or settings.WEBHOOKS_MAX_IN_FLIGHT
+        self._changed = threading.Condition()
+        self._finished: list[Sent] = []
+        self._woken = False
+        self._stopping = False
+        self._in_flight = 0
+        self.claimed = 0
+        self._unrecorded: list[Sent] = []  # a group whose recording failed, to try again
+        self._loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(
+            target=self._loop.run_forever, name="delivery-sends", daemon=True
+        )
+        self._loop_thread.start()
+        self._tasks: set[asyncio.Task] = set()
+        self._lanes: dict[int, deque] = {}
+        self._transport = self._on_loop(self._open_transport())
+
+    # the event loop's side
+
+    def _on_loop(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    async def _open_transport(self) -> transport.Transport:
+        return transport.Transport(transport_config())
+
+    def _task(self, coroutine) -> asyncio.Task:
+        task = self._loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _start(self, sends: list[tuple[Delivery, transport.OutgoingRequest, float]]) -> None:
+        """Queue the sends on their endpoints' lanes (a lane runs while it has sends)."""
+        for send in sends:
+            webhook_id = send[0].webhook_id
+            lane = self._lanes.get(webhook_id)
+            if lane is None:
+                lane = self._lanes[webhook_id] = deque()
+                self._task(self._run_lane(webhook_id, lane))
+            lane.append(send)
+
+    async def _run_lane(self, webhook_id: int, lane: deque) -> None:
+        """An endpoint's sends, started oldest first, each once the one before has been
+        answered or has waited SLOW_SEND_S: a receiver that answers at once gets them one
+        after the other, in order; a slow one gets them side by side."""
+        try:
+            while lane:
+                task = self._task(self._send(*lane.popleft()))
+                if lane:
+                    await asyncio.wait([task], timeout=SLOW_SEND_S)
+        finally:
+            del self._lanes[webhook_id]
+
+    async def _send(
+        self, delivery: Delivery, request: transport.OutgoingRequest, start_by: float
+    ) -> None:
+        result = transport.AttemptResult(delivery.pk, timezone.now(), attempted=False)
+        try:
+            if time.monotonic() <= start_by:
+                result = await self._transport.send(request)
+        finally:  # whatever happens, the coordinator hears of it and records or releases
+            with self._changed:
+                self._finished.append(Sent(delivery, result, delivery.is_probe))
+                self._changed.notify()
+
+    # the coordinator's side
+
+    def wake(self) -> None:
+        """Deliveries may be due: claim at the next chance (the due-time poller calls it)."""
+        with self._changed:
+            self._woken = True
+            self._changed.notify()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify()
+
+    def close(self) -> None:
+        """Close the connections and the event loop (after the run has returned)."""
+        self._on_loop(self._transport.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._loop_thread.join(timeout=5)
+
+    def _submit(self, deliveries: list[Delivery]) -> None:
+        now = timezone.now()
+        start_by = time.monotonic() + START_LIMIT_S
+        sends, failed = [], []
+        for delivery in deliveries:
+            if delivery.webhook.enabled:
+                sends.append((delivery, _outgoing(delivery, now), start_by))
+            else:
+                failed.append(Sent(delivery, None, False))
+        if failed:
+            recording.record(failed)
+        if sends:
+            self._in_flight += len(sends)
+            self._loop.call_soon_threadsafe(self._start, sends)
+
+    def _take_finished(self, wait_s: float, *, wait_for_wake: bool) -> tuple[list[Sent], bool]:
+        with self._changed:
+            if wait_s and not (self._finished or (wait_for_wake and self._woken)):
+                self._changed.wait(wait_s)
+            finished, self._finished = self._finished, []
+            woken, self._woken = self._woken, False
+        return finished, woken
+
+    def _record(self, finished: list[Sent], *, announce: bool) -> None:
+        """Record a group; a group that cannot be recorded now (the database is away) is
+        tried again with the next one, as long as its leases last."""
+        group = self._unrecorded + finished
+        self._unrecorded = []
+        try:
+            recording.record(group, announce=announce)
+        except Exception:
+            now = timezone.now()
+            self._unrecorded = [s for s in group if s.delivery.lease_expires_at > now]
+            close_old_connections()
+            logger.exception(
+                "Could not record %d sends; trying again (%d whose lease ran out are "
+                "left to be sent again)",
+                len(group),
+                len(group) - len(self._unrecorded),
+            )
+            time.sleep(ERROR_PAUSE_S)
+
+    def _step(self, *, claim: bool, at_cap: set[int], finished: list[Sent]) -> tuple[bool, set]:
+        """Record what finished, then claim if asked and there is room. Returns whether to
+        claim again at once and the webhooks that were at their cap."""
+        claim_again = False
+        if finished:
+            self._in_flight -= sum(s.result is not None for s in finished)
+            freed = {s.delivery.webhook_id for s in finished} & at_cap
+            self._record(finished, announce=bool(freed))
+            claim_again = bool(freed)
+        room = self.max_in_flight - self._in_flight
+        if claim and room > 0 and not self._stopping:
+            limit = min(room, CLAIM_LIMIT)
+            claimed = claim_due_deliveries(limit=limit)
+            self.claimed += len(claimed.deliveries)
+            self._submit(claimed.deliveries)
+            at_cap = claimed.at_cap
+            claim_again = len(claimed.deliveries) == limit
+        return claim_again, at_cap
+
+    def run_until_idle(self, *, budget_s: float = DRAIN_BUDGET_S) -> int:
+        """Claim what is due (batch after batch while they come full, or while an endpoint
+        at its cap makes room), send and record it all, starting no claim after
+        `budget_s`. Deliveries that fall due meanwhile (an immediate retry) are left to
+        the next run. Returns how many deliveries it claimed."""
+        deadline = time.monotonic() + budget_s
+        claimed_before = self.claimed
+        claim, at_cap = True, set()
+        while True:
+            wait_s = IDLE_WAIT_S if self._in_flight and not claim else 0
+            finished, _ = self._take_finished(wait_s, wait_for_wake=False)
+            in_time = time.monotonic() < deadline
+            claim_again, at_cap = self._step(
+                claim=in_time and claim, at_cap=at_cap, finished=finished
+            )
+            claim = claim_again
+            if not self._in_flight and not self._finished and not claim_again:
+                return self.claimed - claimed_before
+
+    def run_forever(self) -> None:
+        """The worker process's loop; returns after `stop()` once the sends in flight
+        have been recorded, or STOP_GRACE_S has passed."""
+        parent = os.getppid()
+        claim, at_cap = True, set()
+        stop_by = None
+        while True:
+            try:
+                ready = claim and self._in_flight < self.max_in_flight
+                finished, woken = self._take_finished(
+                    0 if ready else IDLE_WAIT_S, wait_for_wake=True
+                )
+                if os.getppid() != parent and not self._stopping:
+                    logger.warning("The worker's supervisor is gone; sending no more")
+                    self.stop()
+                claim, at_cap = self._step(claim=claim or woken, at_cap=at_cap, finished=finished)
+            except Exception:
+                logger.exception("The delivery engine's step failed; trying again")
+                close_old_connections()  # a connection that failed is closed, and reopened
+                time.sleep(ERROR_PAUSE_S)
+                claim = True
+            if self._stopping:
+                stop_by = stop_by or time.monotonic() + STOP_GRACE_S
+                if not self._in_flight or time.monotonic() > stop_by:
+                    return
+
+
+def drain_due_deliveries(*, budget_s: float = DRAIN_BUDGET_S) -> int:
+    """Send what is due now from this thread, until nothing is due or in flight (the test
+    settings' sync mode, and a caller without a worker). Returns how many were claimed."""
+    sender = Sender()
+    try:
+        return sender.run_until_idle(budget_s=budget_s)
+    finally:
+        sender.close()
+
+
+def send_delivery_now(delivery_id: int) -> None:
+    """Send one due delivery now from this thread, whatever its endpoint's cap or breaker,
+    and record the attempt: the admin's test event, which shows the receiver's answer.
+    Takes at most the request timeout (WEBHOOKS_REQUEST_TIMEOUT_S) plus two short
+    transactions. A delivery that is not due (or held by a worker) is left alone."""
+    claimed = claim_due_deliveries(limit=1, ids=[delivery_id]).deliveries
+    if not claimed:
+        return
+    delivery = claimed[0]
+    if not delivery.webhook.enabled:
+        recording.record([Sent(delivery, None, False)])
+        return
+    result = transport.send_now(_outgoing(delivery, timezone.now()), transport_config())
+    recording.record([Sent(delivery, result, False)])
