@@ -24,7 +24,7 @@ DELIVERIES = reverse("admin:webhooks_delivery_changelist")
 def push_webhook(httpserver):
     station = StationFactory(name="Radio Example")
     return WebhookFactory(
-        station=station, name="Scheduler", trigger="push", url=httpserver.url_for("/push")
+        station=station, name="Scheduler", event_type="push", url=httpserver.url_for("/push")
     )
 
 

@@ -34,7 +34,7 @@ def test_delivery_log_detail_and_redeliver(
     webhook = WebhookFactory(
         station=station,
         name="Scheduler with a rather long name",
-        trigger="push",
+        event_type="push",
         url=httpserver.url_for("/push"),
     )
     httpserver.expect_ordered_request("/push").respond_with_json({"error": "busy"}, status=503)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
 
-from webhooks.choices import Trigger
+from webhooks import event_types
 
 __all__ = ["Subject", "subject_of"]
 
@@ -65,10 +65,10 @@ def _stream_alert(body: dict[str, Any], is_test: bool) -> Subject:
 
 
 _READERS = {
-    Trigger.PUSH: _push,
-    Trigger.NEWTRACK: _track,
-    Trigger.ENCODER_STATUS: _encoder,
-    Trigger.STREAM_ALERT: _stream_alert,
+    event_types.PUSH.name: _push,
+    event_types.NEWTRACK.name: _track,
+    event_types.ENCODER_STATUS.name: _encoder,
+    event_types.STREAM_ALERT.name: _stream_alert,
 }
 
 
