@@ -37,7 +37,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from guards.targets import address_refusal
-from webhooks import recording, transport
+from webhooks import destinations, recording, transport
 from webhooks.breaker import BreakerState
 from webhooks.choices import DeliveryStatus
 from webhooks.holding import hold_deliveries
@@ -53,6 +53,7 @@ __all__ = [
     "due_times",
     "in_flight_per_webhook",
     "lease_s",
+    "outgoing_request",
     "send_delivery_now",
     "transport_config",
 ]
@@ -214,16 +215,19 @@ def _choose(
     return chosen, probes, full
 
 
-def _outgoing(delivery: Delivery, now: datetime) -> transport.OutgoingRequest:
-    webhook = delivery.webhook
+def outgoing_request(delivery: Delivery, now: datetime) -> transport.OutgoingRequest:
+    """What the transport sends for a delivery: the event's body, or the request the
+    webhook's format makes of it (webhooks.destinations)."""
+    webhook, event = delivery.webhook, delivery.event
     return transport.OutgoingRequest(
         delivery_id=delivery.pk,
         url=webhook.url,
-        body=delivery.event.body.encode(),
-        message_id=delivery.event.message_id,
+        body=event.body.encode(),
+        message_id=event.message_id,
         secret=webhook.secret,
         key=webhook.key,
         previous_secret=webhook.signing_previous_secret(now),
+        formatted=destinations.render_for(webhook, event),
     )
 
 
@@ -327,7 +331,7 @@ class Sender:
         sends, failed = [], []
         for delivery in deliveries:
             if delivery.webhook.enabled:
-                sends.append((delivery, _outgoing(delivery, now), start_by))
+                sends.append((delivery, outgoing_request(delivery, now), start_by))
             else:
                 failed.append(Sent(delivery, None, False))
         if failed:
@@ -450,5 +454,5 @@ def send_delivery_now(delivery_id: int) -> None:
     if not delivery.webhook.enabled:
         recording.record([Sent(delivery, None, False)])
         return
-    result = transport.send_now(_outgoing(delivery, timezone.now()), transport_config())
+    result = transport.send_now(outgoing_request(delivery, timezone.now()), transport_config())
     recording.record([Sent(delivery, result, False)])

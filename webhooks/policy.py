@@ -7,7 +7,11 @@ From xtra's retry table, made precise:
   that wait, clamped to [1 s, 1 h].
 - 410 Gone: failed, and the webhook is disabled (Standard Webhooks' advice).
 - any other status (3xx — redirects are not followed —, other 4xx): failed, no retry.
-- a target refused by the SSRF guard: failed, no retry.
+- a target refused by the SSRF guard, or a request the webhook's format could not make:
+  failed, no retry.
+
+A webhook's format may read an answer first (webhooks.formats: Telegram's `{"ok": false}`
+in a 200, Discord's `retry_after`); what it says replaces these rules for that answer.
 """
 
 import enum
@@ -24,6 +28,7 @@ __all__ = [
     "ErrorKind",
     "NextStep",
     "Outcome",
+    "clamp_retry_after",
     "classify",
     "next_step",
     "parse_retry_after",
@@ -40,6 +45,7 @@ class ErrorKind(enum.StrEnum):
     TIMEOUT = "timeout"
     CONNECTION = "connection"
     REFUSED_TARGET = "refused_target"
+    UNSENDABLE = "unsendable"  # the webhook's format could not make the request
 
 
 class Outcome(enum.StrEnum):
@@ -110,6 +116,11 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
             seconds = (parsedate_to_datetime(value) - now).total_seconds()
         except (TypeError, ValueError, OverflowError):
             return None
+    return clamp_retry_after(seconds)
+
+
+def clamp_retry_after(seconds: float) -> float | None:
+    """A service's wait, clamped to [1 s, 1 h]; None when it is not a number."""
     if math.isnan(seconds):
         return None
     return min(max(seconds, RETRY_AFTER_MIN_S), RETRY_AFTER_MAX_S)

@@ -22,13 +22,20 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from webhooks import queueing
+from webhooks import destinations, queueing
 from webhooks.breaker import Breaker, BreakerRules, after_attempt
 from webhooks.choices import DeliveryStatus
 from webhooks.holding import hold_deliveries, release_deliveries
 from webhooks.inserts import insert_all
 from webhooks.models import Delivery, DeliveryAttempt, EngineCounter, Webhook
-from webhooks.policy import ErrorKind, Outcome, classify, next_step, parse_retry_after
+from webhooks.policy import (
+    ErrorKind,
+    Outcome,
+    clamp_retry_after,
+    classify,
+    next_step,
+    parse_retry_after,
+)
 from webhooks.stats import count_outcomes
 from webhooks.transport import AttemptResult
 
@@ -115,6 +122,16 @@ def _record(group: list[Sent], *, announce: bool) -> None:
         if not result.attempted:
             continue
         delivery.attempt_count += 1
+        verdict = None
+        if result.status_code is not None:
+            verdict = destinations.judge_answer(
+                delivery.webhook,
+                status=result.status_code,
+                headers=result.response_headers,
+                body=result.response_body,
+                at=result.answered_at,
+            )
+        error = result.error or (verdict.reason if verdict else "")
         attempts.append(
             DeliveryAttempt(
                 delivery=delivery,
@@ -123,26 +140,31 @@ def _record(group: list[Sent], *, announce: bool) -> None:
                 started_at=result.started_at,
                 duration_ms=result.duration_ms,
                 request_headers=result.request_headers,
+                request=result.request,
                 response_status=result.status_code,
                 response_headers=result.response_headers,
                 response_body=result.response_body,
-                error=result.error,
+                error=error,
             )
         )
-        outcome = classify(result.status_code, result.error_kind)
+        outcome = verdict.outcome if verdict else classify(result.status_code, result.error_kind)
+        if verdict and verdict.retry_after_s is not None:
+            retry_after_s = clamp_retry_after(verdict.retry_after_s)
+        elif result.status_code == 429:
+            retry_after_s = parse_retry_after(result.response_headers.get("Retry-After"), now)
+        else:
+            retry_after_s = None
         step = next_step(
             outcome=outcome,
             attempts_made=delivery.attempt_count,
             retry_delays_s=settings.WEBHOOKS_RETRY_DELAYS_S,
             auto_retry=delivery.auto_retry,
-            retry_after_s=parse_retry_after(result.response_headers.get("Retry-After"), now)
-            if result.status_code == 429
-            else None,
+            retry_after_s=retry_after_s,
             jitter=random.uniform(-1, 1),
         )
         delivery.status = step.status
         delivery.last_status_code = result.status_code
-        delivery.last_error = result.error or (
+        delivery.last_error = error or (
             "" if outcome is Outcome.DELIVERED else f"HTTP {result.status_code}"
         )
         if step.status == DeliveryStatus.PENDING:

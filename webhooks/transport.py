@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -36,6 +37,9 @@ from requests.utils import get_environ_proxies
 from webhooks.policy import ErrorKind
 from webhooks.signing import build_request_headers, mask_secret
 
+if TYPE_CHECKING:
+    from webhooks.formats.base import RenderedRequest
+
 __all__ = [
     "RESPONSE_BODY_LOG_BYTES",
     "RESPONSE_READ_LIMIT_BYTES",
@@ -45,6 +49,7 @@ __all__ = [
     "Transport",
     "TransportConfig",
     "proxy_for",
+    "request_headers",
     "send_now",
 ]
 
@@ -58,7 +63,9 @@ DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 
 @dataclass(frozen=True)
 class OutgoingRequest:
-    """Everything one attempt needs, detached from the ORM."""
+    """Everything one attempt needs, detached from the ORM. `formatted` is the request
+    the webhook's format made of the event (webhooks.formats); None sends `body` to `url`
+    as the native format does: POSTed, signed."""
 
     delivery_id: int
     url: str
@@ -67,6 +74,7 @@ class OutgoingRequest:
     secret: str
     key: str
     previous_secret: str = ""
+    formatted: "RenderedRequest | None" = None
 
 
 @dataclass
@@ -84,6 +92,7 @@ class AttemptResult:
     error: str = ""
     error_kind: ErrorKind | None = None
     attempted: bool = True
+    request: dict | None = None  # the formatted request as shown (webhooks.formats)
 
     @property
     def answered_at(self) -> datetime:
@@ -98,6 +107,32 @@ class TransportConfig:
     # None allows every address; otherwise the SSRF rule: a function of an IP address
     # that says why it is refused, or None when it may be connected to.
     address_problem: Callable[[str], str | None] | None = None
+
+
+def request_headers(
+    request: OutgoingRequest, *, timestamp: int, user_agent: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The headers of one attempt, and the same as the log shows them (secrets masked).
+    Ours (webhook-id, signatures, api-key) over the body, unless the format says
+    otherwise; then the format's own."""
+    formatted = request.formatted
+    if formatted is None or formatted.signed:
+        headers = build_request_headers(
+            body=request.body if formatted is None else formatted.body,
+            message_id=request.message_id,
+            timestamp=timestamp,
+            secret=request.secret,
+            key=request.key,
+            user_agent=user_agent,
+            previous_secret=request.previous_secret,
+        )
+        logged = {**headers, "api-key": mask_secret(request.key)} if request.key else headers
+    else:
+        headers = logged = {"User-Agent": user_agent}
+    if formatted is not None:
+        headers = {**headers, **formatted.headers}
+        logged = {**logged, **formatted.masked_headers()}
+    return headers, logged
 
 
 class RefusedAddress(OSError):
@@ -184,32 +219,36 @@ class Transport:
         await self._proxied.close()
 
     async def send(self, request: OutgoingRequest) -> AttemptResult:
-        """POST one delivery; never raises (but for cancellation)."""
+        """Send one delivery (POST, or the format's method); never raises (but for
+        cancellation). A formatted request with a problem is not sent: it fails."""
         config = self.config
         started_at = datetime.now(UTC)
         clock = time.monotonic()
-        headers = build_request_headers(
-            body=request.body,
-            message_id=request.message_id,
-            timestamp=int(started_at.timestamp()),
-            secret=request.secret,
-            key=request.key,
-            user_agent=config.user_agent,
-            previous_secret=request.previous_secret,
+        headers, logged = request_headers(
+            request, timestamp=int(started_at.timestamp()), user_agent=config.user_agent
         )
-        logged = {**headers, "api-key": mask_secret(request.key)} if request.key else headers
         result = AttemptResult(request.delivery_id, started_at, request_headers=logged)
+        method, url, body = "POST", request.url, request.body
+        formatted = request.formatted
+        if formatted is not None:
+            if formatted.problem:
+                result.error = formatted.mask(formatted.problem)
+                result.error_kind, result.request_headers = ErrorKind.UNSENDABLE, {}
+                return result
+            method, url, body = formatted.method, formatted.url, formatted.body
+            result.request = formatted.shown()
         total_s = config.request_timeout_s
-        proxy = proxy_for(request.url)
+        proxy = proxy_for(url)
         try:
             async with asyncio.timeout(total_s):
                 if proxy and self._proxy_resolver:
-                    target = urlsplit(request.url)
+                    target = urlsplit(url)
                     await self._proxy_resolver.resolve(target.hostname, target.port or 0)
                 session = self._proxied if proxy else self._direct
-                async with session.post(
-                    request.url,
-                    data=request.body,
+                async with session.request(
+                    method,
+                    url,
+                    data=body if method != "GET" else None,
                     headers={**DEFAULT_HEADERS, **headers},
                     allow_redirects=False,
                     proxy=proxy,

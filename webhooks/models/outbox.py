@@ -149,6 +149,12 @@ class DeliveryAttempt(models.Model):
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField()
     request_headers = models.JSONField(default=dict)
+    request = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The request line and body as sent (secrets masked) when the webhook's "
+        "format made them; none for the native format, which POSTs the event's body.",
+    )
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_headers = models.JSONField(default=dict)
     response_body = models.TextField(blank=True)

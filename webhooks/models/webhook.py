@@ -1,12 +1,14 @@
 """A webhook: where one station's events of one type go, and how they are sent there."""
 
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import JSONField
 
 from stations.choices import PushModel
 from stations.models import Station
-from webhooks import event_types
+from webhooks import event_types, formats
 from webhooks.breaker import Breaker
 from webhooks.encryption import EncryptedTextField
 from webhooks.signing import generate_secret, mask_secret
@@ -18,8 +20,27 @@ __all__ = ["Webhook"]
 class Webhook(models.Model):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="webhooks")
     name = models.CharField(max_length=200)
-    url = models.URLField(max_length=2000, verbose_name="URL")
+    url = models.URLField(
+        max_length=2000,
+        verbose_name="URL",
+        blank=True,
+        help_text="Where requests go; formats that talk to one service's API (Telegram, "
+        "TuneIn) take its address from the settings and need none.",
+    )
     event_type = models.CharField(max_length=40, choices=event_types.choices)
+    format = models.CharField(
+        max_length=20,
+        choices=formats.choices,
+        default="native",
+        help_text="What the requests look like: the native JSON, signed, or the message a "
+        "chat or directory service expects (webhooks.formats).",
+    )
+    format_settings = models.JSONField(default=dict, blank=True, editable=False)
+    format_secrets = EncryptedTextField(
+        blank=True,
+        editable=False,
+        help_text="The format's secret settings (tokens, keys) as a JSON object.",
+    )
     enabled = models.BooleanField(default=True)
     secret = EncryptedTextField(
         blank=True,
@@ -35,7 +56,7 @@ class Webhook(models.Model):
     )
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     key = EncryptedTextField(blank=True, help_text="Sent as the api-key header when set.")
-    ENCRYPTED_FIELDS = ("secret", "previous_secret", "key")
+    ENCRYPTED_FIELDS = ("secret", "previous_secret", "key", "format_secrets")
     delay_s = models.PositiveIntegerField(
         "delay (s)",
         default=0,
@@ -78,6 +99,22 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def destination(self) -> formats.Format:
+        return formats.get(self.format)
+
+    def destination_settings(self) -> dict:
+        """The format's settings, secret ones included (decrypted)."""
+        secrets = json.loads(self.format_secrets) if self.format_secrets else {}
+        return {**self.format_settings, **secrets}
+
+    def set_destination_settings(self, values: dict) -> None:
+        """Store the format's settings, its secret ones encrypted."""
+        secret_names = {s.name for s in self.destination.secret_settings()}
+        self.format_settings = {k: v for k, v in values.items() if k not in secret_names}
+        secrets = {k: v for k, v in values.items() if k in secret_names and v}
+        self.format_secrets = json.dumps(secrets) if secrets else ""
+
     def signing_previous_secret(self, now) -> str:
         """The pre-rotation secret while its grace period lasts, else ""."""
         expires = self.previous_secret_expires_at
@@ -108,7 +145,25 @@ class Webhook(models.Model):
         return mask_secret(self.key)
 
     def clean(self):
-        validate_target_url(self.url)
         unknown = set(self.models or []) - set(PushModel.values)
         if unknown:
             raise ValidationError({"models": f"Unknown models: {', '.join(sorted(unknown))}."})
+        try:
+            destination = self.destination
+        except KeyError:
+            return  # an unknown format: the field's own choice check says so
+        if self.event_type and not destination.sends(self.event_type):
+            labels = dict(event_types.choices())
+            sent = ", ".join(labels.get(t, t) for t in sorted(destination.event_types))
+            raise ValidationError(
+                {"format": f"{destination.label} sends {sent}, not {self.event_type}."}
+            )
+        rule = destination.url
+        if rule is None:
+            self.url = ""
+        elif not self.url:
+            raise ValidationError({"url": f"Enter the {rule.label}."})
+        else:
+            validate_target_url(self.url)
+            if problem := rule.check(self.url):
+                raise ValidationError({"url": problem})
