@@ -205,6 +205,12 @@ WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT = env_int("WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT", 16)
 WEBHOOKS_BREAKER_THRESHOLD = env_int("WEBHOOKS_BREAKER_THRESHOLD", 5)
 WEBHOOKS_BREAKER_COOLDOWN_S = env_float("WEBHOOKS_BREAKER_COOLDOWN_S", 30.0)
 WEBHOOKS_BREAKER_MAX_COOLDOWN_S = env_float("WEBHOOKS_BREAKER_MAX_COOLDOWN_S", 1800.0)
+# The addresses of the services some destination formats talk to (webhooks/formats/):
+# Telegram's Bot API and TuneIn's AIR now-playing endpoint. Tests point them at fakes.
+WEBHOOKS_TELEGRAM_API_URL = env_str("WEBHOOKS_TELEGRAM_API_URL", "https://api.telegram.org")
+WEBHOOKS_TUNEIN_AIR_URL = env_str(
+    "WEBHOOKS_TUNEIN_AIR_URL", "http://air.radiotime.com/Playing.ashx"
+)
 # Bearer token that /metrics (Prometheus) asks for; empty turns the endpoint off.
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # How often each worker's due-time poller looks for due deliveries (webhooks.due_poller). On

@@ -13,7 +13,15 @@ import re
 
 from werkzeug import Request, Response
 
-__all__ = ["FakeDiscord", "FakeService"]
+__all__ = [
+    "FakeDiscord",
+    "FakeMastodon",
+    "FakeMattermost",
+    "FakeService",
+    "FakeSlack",
+    "FakeTelegram",
+    "FakeTuneIn",
+]
 
 
 def json_response(data, status: int = 200, headers: dict | None = None) -> Response:
@@ -172,3 +180,231 @@ class FakeDiscord(FakeService):
         if total > 6000:
             errors["embeds"] = "Embed size exceeds maximum size of 6000"
         return errors
+
+
+# --- Slack: incoming webhook ------------------------------------------------------------
+
+
+class FakeSlack(FakeService):
+    """`POST /services/T…/B…/…`, JSON with `text` (or `blocks`); a section's text at most
+    3,000 characters, at most 10 fields of 2,000. Answers `ok`, or an error code as plain
+    text: 400 `invalid_payload` / `no_text` / `invalid_blocks`, 403 `invalid_token`, 404
+    `no_service`, 410 `channel_is_archived` (`archived = True`)."""
+
+    path = re.compile(r"^/services/(T[A-Z0-9]+)/(B[A-Z0-9]+)/([A-Za-z0-9]+)$")
+    token = "xoxAbC123secret"
+    archived = False
+
+    @property
+    def url(self) -> str:
+        return self.httpserver.url_for(f"/services/T0001/B0002/{self.token}")
+
+    def _error(self, status: int, code: str) -> Response:
+        return self.refuse(code, Response(code, status, content_type="text/plain"))
+
+    def answer(self, request: Request) -> Response:
+        if self.path.match(request.path).group(3) != self.token:
+            return self._error(403, "invalid_token")
+        if self.archived:
+            return self._error(410, "channel_is_archived")
+        if request.mimetype != "application/json":
+            return self._error(400, "invalid_payload")
+        try:
+            message = json.loads(request.get_data())
+        except ValueError:
+            return self._error(400, "invalid_payload")
+        if not message.get("text") and not message.get("blocks"):
+            return self._error(400, "no_text")
+        for block in message.get("blocks", []):
+            fields = block.get("fields", [])
+            if (
+                len(block.get("text", {}).get("text", "")) > 3000
+                or len(fields) > 10
+                or any(len(f["text"]) > 2000 for f in fields)
+            ):
+                return self._error(400, "invalid_blocks")
+        self.accepted.append(message)
+        return Response("ok", content_type="text/plain")
+
+
+# --- Mattermost: incoming webhook -------------------------------------------------------
+
+
+class FakeMattermost(FakeService):
+    """`POST …/hooks/{id}`, JSON with `text` or `attachments`. Answers `ok`, or 400 with
+    Mattermost's JSON error (`Invalid webhook.`, `No text specified.`)."""
+
+    path = re.compile(r"^/hooks/([a-z0-9]+)$")
+    hook_id = "h7x3k9q1mzbq8d5n6r2w4t0yca"
+
+    @property
+    def url(self) -> str:
+        return self.httpserver.url_for(f"/hooks/{self.hook_id}")
+
+    def _error(self, error_id: str, message: str) -> Response:
+        body = {"id": error_id, "message": message, "detailed_error": "", "status_code": 400}
+        return self.refuse(message, json_response(body, 400))
+
+    def answer(self, request: Request) -> Response:
+        if self.path.match(request.path).group(1) != self.hook_id:
+            return self._error("web.incoming_webhook.invalid.app_error", "Invalid webhook.")
+        try:
+            message = json.loads(request.get_data())
+        except ValueError:
+            return self._error("web.incoming_webhook.parse.app_error", "Unable to parse data.")
+        if not message.get("text") and not message.get("attachments"):
+            return self._error("web.incoming_webhook.text.app_error", "No text specified.")
+        self.accepted.append(message)
+        return Response("ok", content_type="text/plain")
+
+
+# --- Telegram: Bot API sendMessage ------------------------------------------------------
+
+
+class FakeTelegram(FakeService):
+    """`POST /bot{token}/sendMessage`, JSON `chat_id` and `text` (1–4,096 characters),
+    optional `parse_mode` (HTML: only Telegram's tags). Answers `{"ok": true, "result":
+    message}` or `{"ok": false, "error_code", "description"}` with that status;
+    `known_chats` are the chats the bot is in."""
+
+    path = re.compile(r"^/bot([^/]+)/sendMessage$")
+    token = "123456789:AAEhBP0av28fakeTokenForTests_x"
+    known_chats = {-1001234567890, "@radioexample"}
+    html_tags = re.compile(r"</?(b|strong|i|em|u|ins|s|strike|del|code|pre|a|tg-spoiler)\b")
+
+    @property
+    def api_url(self) -> str:
+        return self.httpserver.url_for("/").rstrip("/")
+
+    def _error(self, status: int, description: str) -> Response:
+        body = {"ok": False, "error_code": status, "description": description}
+        return self.refuse(description, json_response(body, status))
+
+    def answer(self, request: Request) -> Response:
+        if self.path.match(request.path).group(1) != self.token:
+            return self._error(401, "Unauthorized")
+        try:
+            message = json.loads(request.get_data())
+        except ValueError:
+            return self._error(400, "Bad Request: invalid JSON")
+        text = message.get("text") or ""
+        if "chat_id" not in message:
+            return self._error(400, "Bad Request: chat_id is empty")
+        if not text.strip():
+            return self._error(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            return self._error(400, "Bad Request: message is too long")
+        if message.get("parse_mode") not in (None, "HTML", "MarkdownV2", "Markdown"):
+            return self._error(400, "Bad Request: unsupported parse_mode")
+        if message.get("parse_mode") == "HTML":
+            for tag in re.finditer(r"<[^>]*>?", text):
+                if not self.html_tags.match(tag.group()):
+                    return self._error(
+                        400,
+                        f"Bad Request: can't parse entities: Unsupported start tag "
+                        f'"{tag.group()}" at byte offset {tag.start()}',
+                    )
+        if message["chat_id"] not in self.known_chats:
+            return self._error(400, "Bad Request: chat not found")
+        self.accepted.append(message)
+        result = {
+            "message_id": len(self.accepted),
+            "date": 1769437800,
+            "text": text,
+            "chat": {"id": message["chat_id"], "type": "channel"},
+        }
+        return json_response({"ok": True, "result": result})
+
+
+# --- Mastodon: POST /api/v1/statuses ---------------------------------------------------
+
+
+class FakeMastodon(FakeService):
+    """`POST /api/v1/statuses` with `Authorization: Bearer <token>`, `status` (at most
+    `characters`) and `visibility` (public, unlisted, private, direct); an
+    `Idempotency-Key` seen before gets the status it made, not a second one. Errors as
+    JSON `{"error": …}`: 401 for a bad token, 422 for an invalid status."""
+
+    path = "/api/v1/statuses"
+    access_token = "mastodon-access-token-0123456789abcdef"
+    characters = 500
+
+    def __init__(self, httpserver) -> None:
+        super().__init__(httpserver)
+        self.statuses_by_key: dict[str, dict] = {}
+
+    @property
+    def url(self) -> str:
+        return self.httpserver.url_for("/").rstrip("/")
+
+    def answer(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+            return self.refuse(
+                "bad token", json_response({"error": "The access token is invalid"}, 401)
+            )
+        key = request.headers.get("Idempotency-Key")
+        if key in self.statuses_by_key:
+            return json_response(self.statuses_by_key[key])
+        form = json.loads(request.get_data()) if request.is_json else request.form
+        text = form.get("status") or ""
+        problem = (
+            "Text can't be blank"
+            if not text.strip()
+            else f"Text character limit of {self.characters} exceeded"
+            if len(text) > self.characters
+            else "Visibility is not included in the list"
+            if form.get("visibility", "public") not in ("public", "unlisted", "private", "direct")
+            else ""
+        )
+        if problem:
+            return self.refuse(
+                problem, json_response({"error": f"Validation failed: {problem}"}, 422)
+            )
+        self.accepted.append(dict(form))
+        status = {
+            "id": str(110_000 + len(self.accepted)),
+            "content": f"<p>{text}</p>",
+            "visibility": form.get("visibility", "public"),
+            "url": f"{self.url}/@radio/{110_000 + len(self.accepted)}",
+        }
+        if key:
+            self.statuses_by_key[key] = status
+        return json_response(status)
+
+
+# --- TuneIn AIR: GET /Playing.ashx -----------------------------------------------------
+
+
+class FakeTuneIn(FakeService):
+    """`GET /Playing.ashx?partnerId&partnerKey&id=s…&title&artist[&album]`. Answers an
+    OPML document whose `head/status` mirrors the HTTP status, with a `fault` on errors
+    (a missing parameter, wrong credentials)."""
+
+    path = "/Playing.ashx"
+    method = "GET"
+    partner_id, partner_key, station_id = "radioexample", "pk/Secret+Key=1", "s123456"
+
+    @property
+    def air_url(self) -> str:
+        return self.httpserver.url_for(self.path)
+
+    @staticmethod
+    def opml(status: int, fault: str = "") -> Response:
+        fault_xml = f"<fault>{fault}</fault>" if fault else ""
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><opml version="1">'
+            f"<head><status>{status}</status>{fault_xml}</head><body /></opml>"
+        )
+        return Response(body, status, content_type="text/xml")
+
+    def answer(self, request: Request) -> Response:
+        query = request.args
+        for name in ("partnerId", "partnerKey", "id", "title", "artist"):
+            if name not in query:
+                return self.refuse(name, self.opml(400, f"Missing parameter: {name}"))
+        if (query["partnerId"], query["partnerKey"]) != (self.partner_id, self.partner_key):
+            return self.refuse("credentials", self.opml(403, "Invalid partner credentials"))
+        if query["id"] != self.station_id:
+            return self.refuse("station", self.opml(403, "Station not authorized for partner"))
+        self.accepted.append(dict(query))
+        return self.opml(200)

@@ -23,7 +23,7 @@ def test_a_new_track_reaches_discord_through_a_worker(httpserver, api_client, ap
         event_type="station.studio.newtrack",
         format="discord",
         url=discord.url,
-        format_settings={"embed": True},
+        format_settings={"card": True},
     )
     cluster = start_cluster()
     try:

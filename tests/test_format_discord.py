@@ -38,7 +38,7 @@ def render(payload, event_type="station.studio.newtrack", **settings):
         body=encode_body(payload),
         message_id="msg_1",
         url=URL,
-        settings={"embed": True, **settings},
+        settings={"card": True, **settings},
     )
     request = DISCORD.render(given_input)
     return request, json.loads(request.body)
@@ -63,7 +63,7 @@ def test_push_messages_say_which_object_changed():
         action="update", model="program", model_id=12, job_id=7, resync=False,
         station_id=1, user_id=None, api_id=None,
     )  # fmt: skip
-    _, body = render(payload, event_type="push", embed=False)
+    _, body = render(payload, event_type="push", card=False)
     assert body == {"content": "Program 12 updated", "allowed_mentions": {"parse": []}}
 
 

@@ -45,7 +45,10 @@ def render(webhook, *, event_type: str, body: str, message_id: str) -> RenderedR
         body=body,
         message_id=message_id,
         url=url,
-        settings=webhook.destination_settings(),
+        settings={
+            **{setting.name: setting.default for setting in destination.settings},
+            **webhook.destination_settings(),
+        },
     )
     rendered = destination.render(given)
     secrets = _secrets(destination, webhook, url)
@@ -68,6 +71,7 @@ def render_for(webhook, event) -> RenderedRequest | None:
             method="",
             url=url,
             problem=f"Could not make the {destination.label} request: {problem}",
+            problem_setting=getattr(problem, "setting", ""),
             secrets=_secrets(destination, webhook, url),
         )
 

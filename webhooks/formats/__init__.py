@@ -36,6 +36,6 @@ __all__ = [
 ]
 
 # Each module registers its format; this order is the order of the admin's choices.
-MODULES = ("native", "discord")
+MODULES = ("native", "discord", "slack", "mattermost", "telegram", "mastodon", "tunein", "template")
 for module in MODULES:
     import_module(f"webhooks.formats.{module}")

@@ -101,7 +101,8 @@ class RenderedRequest:
     """One request exactly as it goes on the wire. `signed`: our own headers are added
     (webhook-id, timestamps and signatures over `body`, api-key), as the native format
     sends them; `secrets`: values masked wherever the request is shown; `problem`: why it
-    could not be made (nothing is sent, the attempt fails with it)."""
+    could not be made (nothing is sent, the attempt fails with it), and the setting at
+    fault (`problem_setting`)."""
 
     method: str
     url: str
@@ -110,6 +111,7 @@ class RenderedRequest:
     signed: bool = False
     secrets: tuple[str, ...] = ()
     problem: str = ""
+    problem_setting: str = ""
 
     def mask(self, text: str) -> str:
         """`text` with every secret (as it is, and as it reads in a URL) masked."""

@@ -22,7 +22,15 @@ from webhooks.formats.base import (
     Verdict,
     register,
 )
-from webhooks.formats.messages import CHAT_EVENT_TYPES, MESSAGE_SETTING, Card, clip, describe
+from webhooks.formats.messages import (
+    CARD_SETTING,
+    CHAT_EVENT_TYPES,
+    MESSAGE_SETTING,
+    Card,
+    clip,
+    describe,
+    escape_markdown,
+)
 from webhooks.formats.messages import message_text as fill_message
 from webhooks.formats.wire import JSON_HEADERS, answer_json, json_body, with_query
 from webhooks.policy import Outcome, classify
@@ -37,7 +45,6 @@ EMBED_FIELDS_MAX = 25
 EMBED_TOTAL_MAX = 6000
 TONE_COLOURS = {"good": 0x2ECC71, "bad": 0xE74C3C, "neutral": 0x5865F2}
 WEBHOOK_PATH = re.compile(r"(?:/api(?:/v\d+)?)?/webhooks/(\d+)/([A-Za-z0-9_.-]+)/?")
-MARKDOWN = re.compile(r"([\\*_~`|>])")
 FORBIDDEN_NAMES = ("discord", "clyde")
 
 
@@ -57,10 +64,6 @@ def _check_url(url: str) -> str | None:
 def _token(url: str) -> tuple[str, ...]:
     match = WEBHOOK_PATH.fullmatch(urlsplit(url).path)
     return (match.group(2),) if match else ()
-
-
-def escape_markdown(text: str) -> str:
-    return MARKDOWN.sub(r"\\\1", text)
 
 
 def embed_length(embed: dict[str, Any]) -> int:
@@ -121,9 +124,7 @@ def _render(given: RenderInput) -> RenderedRequest:
         body["username"] = clip(username, USERNAME_MAX)
     if settings.get("avatar_url"):
         body["avatar_url"] = settings["avatar_url"]
-    embed = (
-        _embed(describe(given.event_type, given.payload).card) if settings.get("embed") else None
-    )
+    embed = _embed(describe(given.event_type, given.payload).card) if settings.get("card") else None
     if embed:
         body["embeds"] = [embed]
     if not content and not embed:
@@ -171,13 +172,7 @@ DISCORD = register(
                 max_length=USERNAME_MAX,
             ),
             Setting("avatar_url", "Avatar URL", help="An image shown beside the name."),
-            Setting(
-                "embed",
-                "Card",
-                kind="flag",
-                default=True,
-                help="Add an embed with the track, encoder or stream and the station.",
-            ),
+            CARD_SETTING,
         ),
         url=UrlRule(
             label="Discord webhook URL",

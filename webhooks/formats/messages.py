@@ -17,16 +17,19 @@ from webhooks.event_types import ENCODER_STATUS, NEWTRACK, PUSH, STREAM_ALERT
 from webhooks.formats.base import FormatProblem, Setting
 
 __all__ = [
+    "CARD_SETTING",
     "CHAT_EVENT_TYPES",
     "MESSAGE_SETTING",
     "Card",
     "Message",
     "clip",
     "describe",
+    "escape_markdown",
     "message_text",
 ]
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+MARKDOWN = re.compile(r"([\\*_~`|>])")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class _Kind:
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, with an ellipsis when it was longer."""
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def escape_markdown(text: str) -> str:
+    """`text` shown as it is by Markdown chat (Discord, Mattermost): its emphasis, code,
+    strike-through and quote characters backslash-escaped."""
+    return MARKDOWN.sub(r"\\\1", text)
 
 
 def _duration(seconds: Any) -> str:
@@ -173,6 +182,15 @@ MESSAGE_SETTING = Setting(
     "{listening_url}, {station}; push {model}, {model_id}, {action}, {job_id}. Defaults: "
     "“Now playing: {track}”, “Encoder {encoder} {status}”, “{summary}”, "
     "“{model} {model_id} {action}”.",
+)
+
+CARD_SETTING = Setting(
+    "card",
+    "Card",
+    kind="flag",
+    default=True,
+    help="Add a card: the track's title, artist, album and duration, the encoder or "
+    "stream, and the station (a Discord embed, Slack blocks, a Mattermost attachment).",
 )
 
 
