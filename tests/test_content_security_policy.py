@@ -18,6 +18,7 @@ THEME_OVERRIDES = [
     "unfold/helpers/command.html",
     "admin/change_form.html",
     "admin/actions.html",
+    "unfold/helpers/fieldset_row.html",
 ]
 
 

@@ -1,14 +1,62 @@
 """Admin forms. Secrets and keys are write-only here: the form never renders their value."""
 
 from django import forms
+from django.utils import timezone
+from unfold.widgets import (
+    UnfoldAdminPasswordWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
+)
 
 from stations.choices import PushModel
-from webhooks import event_types
+from webhooks import event_types, formats
 from webhooks.event_types import Pacing
 from webhooks.models import AlertPolicy, Webhook
+from webhooks.previews import preview_request
 from webhooks.signing import secret_problem
 
-__all__ = ["AlertPolicyForm", "RedeliverFailedSinceForm", "ResyncForm", "WebhookForm"]
+__all__ = [
+    "AlertPolicyForm",
+    "RedeliverFailedSinceForm",
+    "ResyncForm",
+    "WebhookForm",
+    "format_field_name",
+]
+
+
+def format_field_name(destination: formats.Format, setting: formats.Setting) -> str:
+    """The form field of one setting of one format (every format's fields are on the
+    form; the admin shows the chosen format's)."""
+    return f"{destination.name}_{setting.name}"
+
+
+def _format_field(setting: formats.Setting) -> forms.Field:
+    common = {
+        "label": setting.label,
+        "required": False,
+        "help_text": setting.help,
+        "initial": setting.default,
+    }
+    if setting.kind == "flag":
+        return forms.BooleanField(widget=UnfoldBooleanWidget, **common)
+    if setting.kind == "choice":
+        return forms.ChoiceField(choices=setting.choices, widget=UnfoldAdminSelectWidget, **common)
+    if setting.secret:
+        common.pop("initial")
+        return forms.CharField(
+            max_length=setting.max_length, widget=UnfoldAdminPasswordWidget, **common
+        )
+    widget = UnfoldAdminTextareaWidget if setting.kind == "textarea" else UnfoldAdminTextInputWidget
+    return forms.CharField(max_length=setting.max_length, widget=widget, **common)
+
+
+def _url_help() -> str:
+    """The URL field's help: what each format wants there."""
+    wanted = [f"{f.label}: {f.url.help}" for f in formats.registered() if f.url and f.url.help]
+    none = [f.label for f in formats.registered() if f.url is None]
+    return " ".join([*wanted, f"{' and '.join(none)}: none (the service's address is a setting)."])
 
 
 def _paced_by(pacing: Pacing) -> str:
@@ -17,7 +65,17 @@ def _paced_by(pacing: Pacing) -> str:
     return f"{' and '.join(labels)} webhooks"
 
 
-class WebhookForm(forms.ModelForm):
+def _destination_fields() -> type[forms.Form]:
+    """A form holding every setting of every format (WebhookForm inherits them)."""
+    fields = {
+        format_field_name(destination, setting): _format_field(setting)
+        for destination in formats.registered()
+        for setting in destination.settings
+    }
+    return type("DestinationFields", (forms.Form,), fields)
+
+
+class WebhookForm(_destination_fields(), forms.ModelForm):
     models = forms.MultipleChoiceField(
         choices=PushModel.choices,
         required=False,
@@ -49,12 +107,60 @@ class WebhookForm(forms.ModelForm):
             "name",
             "url",
             "event_type",
+            "format",
             "models",
             "enabled",
             "delay_s",
             "throttle_s",
             "debounce_s",
         ]
+
+    # Who asks for the preview the form renders when it validates (the sample push
+    # message's user_id); the admin's views set it.
+    actor = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preview = None
+        self.fields["url"].help_text = _url_help()
+        self.fields["format"].required = False  # left out: the default (native)
+        instance = self.instance
+        if not instance.pk:
+            return
+        stored = instance.destination_settings()
+        destination = instance.destination
+        for setting in destination.settings:
+            field = self.fields[format_field_name(destination, setting)]
+            if setting.secret:
+                if stored.get(setting.name):
+                    field.help_text = f"{setting.help} Leave empty to keep the current one."
+            else:
+                field.initial = stored.get(setting.name, setting.default)
+
+    def _destination_values(self, destination: formats.Format) -> dict:
+        """The chosen format's settings from the form; a secret left empty keeps the
+        one stored for the same format."""
+        instance = self.instance
+        stored = (
+            instance.destination_settings()
+            if instance.pk and instance.format == destination.name
+            else {}
+        )
+        values = {}
+        for setting in destination.settings:
+            value = self.cleaned_data.get(format_field_name(destination, setting))
+            if setting.secret and not value:
+                value = stored.get(setting.name, "")
+            values[setting.name] = value.strip() if isinstance(value, str) else value
+            if setting.required and not values[setting.name]:
+                self.add_error(
+                    format_field_name(destination, setting),
+                    f"{destination.label} needs its {setting.label.lower()}.",
+                )
+        return values
+
+    def clean_format(self):
+        return self.cleaned_data["format"] or Webhook._meta.get_field("format").default
 
     def clean_new_secret(self):
         secret = self.cleaned_data["new_secret"]
@@ -77,7 +183,24 @@ class WebhookForm(forms.ModelForm):
             self.add_error("remove_secret", "Either set a new secret or remove it, not both.")
         if cleaned.get("new_key") and cleaned.get("remove_key"):
             self.add_error("remove_key", "Either set a new key or remove it, not both.")
+        if cleaned.get("format") in dict(formats.choices()):
+            self._values = self._destination_values(formats.get(cleaned["format"]))
         return cleaned
+
+    def _post_clean(self):
+        """With the instance built: its format's settings, then the preview of a sample
+        event, which is also the check that the format can make a request of it (a
+        template that fails, a placeholder that does not exist)."""
+        super()._post_clean()
+        if self.errors or not hasattr(self, "_values"):
+            return
+        webhook = self.instance
+        webhook.set_destination_settings(self._values)
+        self.preview = preview_request(webhook=webhook, actor=self.actor, now=timezone.now())
+        if self.preview.problem:
+            destination = webhook.destination
+            names = {s.name: format_field_name(destination, s) for s in destination.settings}
+            self.add_error(names.get(self.preview.problem_setting), self.preview.problem)
 
     def save(self, commit=True):
         webhook = super().save(commit=False)

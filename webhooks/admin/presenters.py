@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from stations.states import badge
 from webhooks.admin.subjects import subject_of
 from webhooks.choices import DeliveryStatus
+from webhooks.destinations import shown_url
 from webhooks.models import Delivery
 
 __all__ = ["delivery_detail", "header_rows", "pretty_json", "status_badge"]
@@ -64,6 +65,7 @@ def delivery_detail(delivery: Delivery) -> dict[str, Any]:
         ),
         "event": event,
         "body": pretty_json(event.body),
+        "webhook_url": shown_url(delivery.webhook),
         "retry_note": _retry_note(delivery, attempts),
         "timeline": [
             {
@@ -71,6 +73,9 @@ def delivery_detail(delivery: Delivery) -> dict[str, Any]:
                 "request_headers": header_rows(attempt.request_headers),
                 "response_headers": header_rows(attempt.response_headers),
                 "response_body": pretty_json(attempt.response_body),
+                # the request a format made (webhooks.formats); none for native
+                "request": attempt.request
+                and {**attempt.request, "body": pretty_json(attempt.request["body"])},
             }
             for attempt in attempts
         ],

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from stations.scoping import stations_for
 from webhooks import services
 from webhooks.admin.charts import outcome_chart
+from webhooks.admin.presenters import header_rows, pretty_json
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import PUSH
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
@@ -31,6 +32,7 @@ __all__ = [
     "dashboard",
     "manual_resync",
     "page_of",
+    "preview",
     "receiver_guide",
     "redeliver_delivery",
     "redeliver_failed",
@@ -138,6 +140,36 @@ def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: in
     return TemplateResponse(request, "admin/webhooks/webhook/redeliver_failed.html", context)
 
 
+def preview(
+    model_admin: admin.ModelAdmin, request: HttpRequest, pk: int | None = None
+) -> HttpResponse:
+    """The webhook form's Preview (an htmx fragment): the exact request its settings make
+    for a sample event of its trigger, or the form's errors. Nothing is saved."""
+    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk) if pk else None
+    allowed = (
+        model_admin.has_change_permission(request, webhook)
+        if webhook
+        else model_admin.has_add_permission(request)
+    )
+    if request.method != "POST" or not allowed:
+        return HttpResponse(status=405 if allowed else 403)
+    form = model_admin.get_form(request, webhook)(request.POST, instance=webhook)
+    form.actor = request.user
+    shown = form.preview if form.is_valid() else None
+    errors = [
+        (form.fields[name].label if name in form.fields else "", message)
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    context = {
+        "errors": errors,
+        "preview": shown,
+        "headers": header_rows(shown.headers) if shown else [],
+        "body": pretty_json(shown.body) if shown else "",
+    }
+    return TemplateResponse(request, "admin/webhooks/webhook/preview.html", context)
+
+
 def send_test_event_and_report(
     model_admin: admin.ModelAdmin, request: HttpRequest, webhook: Webhook
 ) -> None:
@@ -145,6 +177,8 @@ def send_test_event_and_report(
     sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
     attempt = sent.attempts.last()
     answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
+    if attempt.response_status and attempt.error:  # the service's reason (webhooks.formats)
+        answer = f"{answer} ({attempt.error})"
     body = attempt.response_body[:200]
     model_admin.message_user(
         request,

@@ -7,20 +7,50 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
-from webhooks import services
+from webhooks import formats, services
 from webhooks.admin import views
 from webhooks.admin.charts import bar_chart
 from webhooks.breaker import describe
-from webhooks.forms import WebhookForm
+from webhooks.destinations import shown_url
+from webhooks.forms import WebhookForm, format_field_name
 from webhooks.models import Webhook
 from webhooks.selectors import hourly_outcomes, recent_deliveries, webhooks_with_health
 
 __all__ = ["WebhookAdmin"]
 
 RECENT_DELIVERIES_SHOWN = 20
+SIGNING_FIELDS = [
+    "masked_secret",
+    "new_secret",
+    "remove_secret",
+    "masked_key",
+    "new_key",
+    "remove_key",
+]
+
+
+def _format_is(names: list[str]) -> str:
+    """The condition (unfold's conditional fields, an Alpine expression) that the form's
+    format is one of `names`."""
+    return " || ".join(f"format == '{name}'" for name in names) or "false"
+
+
+def destination_conditions() -> dict[str, str]:
+    """Which fields show for which format: each format's settings for it, the URL for
+    formats that have one, signing and key for signed formats."""
+    registered = formats.registered()
+    conditions = {
+        format_field_name(destination, setting): _format_is([destination.name])
+        for destination in registered
+        for setting in destination.settings
+    }
+    conditions["url"] = _format_is([d.name for d in registered if d.url is not None])
+    signed = _format_is([d.name for d in registered if d.signed])
+    return conditions | dict.fromkeys(SIGNING_FIELDS, signed)
 
 
 @admin.register(Webhook)
@@ -31,7 +61,7 @@ class WebhookAdmin(StationScopedAdmin):
         "name",
         "station",
         "event_type",
-        "url",
+        "destination",
         "enabled",
         "last_delivery",
         "success_rate_24h",
@@ -39,7 +69,7 @@ class WebhookAdmin(StationScopedAdmin):
         "masked_secret",
     ]
     list_editable = ["enabled"]
-    list_filter = [("station", ScopedRelatedFilter), "event_type", "enabled"]
+    list_filter = [("station", ScopedRelatedFilter), "event_type", "format", "enabled"]
     list_select_related = ["station"]
     search_fields = ["name", "url"]
     readonly_fields = [
@@ -55,22 +85,25 @@ class WebhookAdmin(StationScopedAdmin):
         "created_at",
         "updated_at",
     ]
+    conditional_fields = destination_conditions()
     fieldsets = [
-        (None, {"fields": ["station", "name", "url", "event_type", "models", "enabled"]}),
-        ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
+        (None, {"fields": ["station", "name", "event_type", "models", "enabled"]}),
         (
-            "Signing and authentication",
+            "Destination",
             {
                 "fields": [
-                    "masked_secret",
-                    "new_secret",
-                    "remove_secret",
-                    "masked_key",
-                    "new_key",
-                    "remove_key",
+                    "format",
+                    "url",
+                    *(
+                        format_field_name(destination, setting)
+                        for destination in formats.registered()
+                        for setting in destination.settings
+                    ),
                 ]
             },
         ),
+        ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
+        ("Signing and authentication", {"fields": SIGNING_FIELDS}),
         (
             "Health",
             {
@@ -98,6 +131,15 @@ class WebhookAdmin(StationScopedAdmin):
 
     def get_queryset(self, request):
         return webhooks_with_health(super().get_queryset(request), now=timezone.now())
+
+    @admin.display(description="destination", ordering="format")
+    def destination(self, obj):
+        """The format and where it goes (credentials in the URL masked)."""
+        return format_html(
+            '{}<br><span class="sh-muted sh-small">{}</span>',
+            obj.destination.label,
+            shown_url(obj) or "-",
+        )
 
     @admin.display(description="last delivery")
     def last_delivery(self, obj):
@@ -167,6 +209,16 @@ class WebhookAdmin(StationScopedAdmin):
                 "<int:pk>/send-test/",
                 self.admin_site.admin_view(views.page_of(self, views.send_test)),
                 name="webhooks_webhook_send_test",
+            ),
+            path(
+                "preview/",
+                self.admin_site.admin_view(views.page_of(self, views.preview)),
+                name="webhooks_webhook_preview",
+            ),
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(views.page_of(self, views.preview)),
+                name="webhooks_webhook_preview_existing",
             ),
             path(
                 "resync/",
