@@ -45,7 +45,7 @@ class StreamAdmin(StationScopedAdmin):
     ]
     list_filter = [("station", ScopedRelatedFilter), "monitored", "is_up", "silence_detection"]
     list_select_related = ["station"]
-    search_fields = ["name", "listening_url"]
+    search_fields = ["name", "listening_url", "=uuid"]
     readonly_fields = ["uuid", *MONITORING_FIELDS]
     fieldsets = [
         (None, {"fields": ["station", "name", "listening_url", "uuid", "monitored"]}),

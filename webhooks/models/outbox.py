@@ -158,7 +158,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Delivery {self.pk} of {self.event_type}"
+        return f"Delivery #{self.pk}: {self.event_type} to {self.webhook}"
 
 
 class DeliveryAttempt(models.Model):
