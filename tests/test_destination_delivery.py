@@ -6,6 +6,7 @@ import json
 import pytest
 from werkzeug import Response
 
+from processes import free_port
 from tests.factories import WebhookFactory
 from tests.fake_services import (
     FakeDiscord,
@@ -279,3 +280,18 @@ def test_a_template_body_is_sent_signed_with_its_content_type(api_key, operator,
     assert request.headers["webhook-id"] == sent.event.message_id
     logged = sent.attempts.get().request["body"]
     assert "tpl-secret-0123456789" not in logged and '"token": "…6789"' in logged
+
+
+def test_a_bot_token_never_reaches_the_logs_or_errors(api_key, operator, settings, caplog):
+    # given Telegram's address is down (nothing listens there)
+    settings.WEBHOOKS_TELEGRAM_API_URL = f"http://127.0.0.1:{free_port()}"
+    token = "123456789:AAEhBP0av28neverLogThisToken"
+    webhook = destination(api_key.station, "telegram", bot_token=token, chat_id="-100123")
+    # when a test event fails to connect
+    with caplog.at_level("DEBUG"):
+        sent = services.webhook_send_test_event(webhook=webhook, actor=operator)
+    # then neither the log, nor the delivery's error, nor the attempt shows the token
+    attempt = sent.attempts.get()
+    assert sent.status == DeliveryStatus.PENDING and sent.last_error.startswith("Connection")
+    for text in (caplog.text, sent.last_error, str(attempt.request), attempt.error):
+        assert token not in text and "neverLogThis" not in text

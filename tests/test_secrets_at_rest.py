@@ -37,13 +37,17 @@ def test_secret_and_key_are_encrypted_in_the_database():
 def test_encryption_key_rotation(settings):
     old_key, new_key = generate_key(), generate_key()
     settings.STATIONHOOKS_ENCRYPTION_KEYS = [old_key]
-    webhook = WebhookFactory(key="rotate-me-please-1")
+    webhook = WebhookFactory(key="rotate-me-please-1", format="mastodon")
+    webhook.set_destination_settings({"access_token": "rotate-my-token-2"})
+    webhook.save()
     # step 1: the new key goes first, the old one stays to read existing values
     settings.STATIONHOOKS_ENCRYPTION_KEYS = [new_key, old_key]
     call_command("reencrypt_secrets")
     # step 2: the old key can go
     settings.STATIONHOOKS_ENCRYPTION_KEYS = [new_key]
-    assert Webhook.objects.get(pk=webhook.pk).key == "rotate-me-please-1"
+    rotated = Webhook.objects.get(pk=webhook.pk)
+    assert rotated.key == "rotate-me-please-1"
+    assert rotated.destination_settings()["access_token"] == "rotate-my-token-2"
 
 
 def test_rotation_signs_with_both_secrets_during_the_grace_period(

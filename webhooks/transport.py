@@ -288,6 +288,8 @@ class Transport:
             result.error = f"Request error: {type(exc).__name__}: {exc}"
         if result.error:
             result.status_code = None
+            if formatted is not None:  # an error may quote the URL, with a token in it
+                result.error = formatted.mask(result.error)
         result.duration_ms = int((time.monotonic() - clock) * 1000)
         return result
 
