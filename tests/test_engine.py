@@ -4,6 +4,7 @@ lets other endpoints' deliveries past; a fast endpoint gets its messages in orde
 that cannot start in time is released unattempted."""
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -184,3 +185,38 @@ def test_send_now_sends_one_delivery_whatever_its_endpoints_cap(httpserver, sett
     wanted.refresh_from_db()
     assert wanted.status == DeliveryStatus.DELIVERED
     assert wanted.attempts.get().response_body == "hello"
+
+
+def test_an_endpoint_that_answers_quickly_may_have_a_burst_in_flight(settings):
+    # given a small cap, a larger one for quick endpoints, and two endpoints' backlogs
+    settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT = 2
+    settings.WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT = 5
+    unproven, quick = WebhookFactory(), WebhookFactory(answers_quickly=True)
+    due(unproven, 10)
+    due(quick, 10)
+    # when a worker claims
+    claimed = Counter(d.webhook_id for d in engine.claim_due_deliveries(limit=100).deliveries)
+    # then each got its own cap
+    assert claimed == {unproven.pk: 2, quick.pk: 5}
+
+
+def test_recording_learns_whether_an_endpoint_answers_quickly(httpserver, settings):
+    settings.WEBHOOKS_REQUEST_TIMEOUT_S = 0.5
+    slow = threading.Event()
+
+    def answer(request):
+        if slow.is_set():
+            time.sleep(1.5)  # past the timeout
+        return Response("ok")
+
+    httpserver.expect_request("/hook").respond_with_handler(answer)
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    due(webhook, 2)
+    engine.drain_due_deliveries()
+    webhook.refresh_from_db()
+    assert webhook.answers_quickly
+    slow.set()
+    due(webhook, 1)
+    engine.drain_due_deliveries()
+    webhook.refresh_from_db()
+    assert not webhook.answers_quickly
