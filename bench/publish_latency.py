@@ -36,7 +36,8 @@ from django.db import connection, transaction  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 
 from stations.models import Program, Station  # noqa: E402
-from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
+from webhooks.choices import DeliveryStatus  # noqa: E402
+from webhooks.event_types import PUSH  # noqa: E402
 from webhooks.models import Delivery, Event, Webhook  # noqa: E402
 
 RATE = 200
@@ -81,12 +82,7 @@ def publish_paced(station_id: int, offset: int, rate: float, duration_s: float, 
     sys.stdin.readline()
     committed: list[tuple[str, float]] = []
     start = time.monotonic() + offset / (rate * PUBLISHERS)
-    deadline = start + 2 * duration_s  # behind schedule it runs flat out, but not forever
-    for n in range(int(rate * duration_s)):
-        if (wait := start + n / rate - time.monotonic()) > 0:
-            time.sleep(wait)
-        elif time.monotonic() > deadline:
-            break
+    for n in harness.paced(rate, duration_s, start=start):
         program = programs[n % len(programs)]
         commit_times: list[float] = []
         with transaction.atomic():
@@ -146,7 +142,7 @@ def through_engine(
     run = f"{broker}-{rate:.0f}"
     station = Station.objects.create(name=f"Latency {run}")
     webhook = Webhook.objects.create(
-        station=station, name=run, url=f"{receiver_url}/{run}", trigger=Trigger.PUSH
+        station=station, name=run, url=f"{receiver_url}/{run}", event_type=PUSH.name
     )
     Program.objects.bulk_create(
         Program(station=station, title=f"Program {n}") for n in range(PROGRAMS)

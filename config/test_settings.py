@@ -10,6 +10,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "1")
+# Every test client comes from 127.0.0.1: the failed-key limit gets its own tests
+# (tests/test_api_key_failures.py) instead of counting the whole suite's wrong keys.
+os.environ.setdefault("API_KEY_FAILURE_LIMIT", "1000000")
 
 from config.settings import *  # noqa: F403
 from config.settings import Q_CLUSTER

@@ -3,14 +3,15 @@ filter and come back with the "Recover" action. Each request's changes go out as
 message per object."""
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
+from guards.forms import JSONInputField
+from stations.changes import change_batch
 from stations.models import Broadcast, Campaign, Contact, Item, Presenter, Program
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin, scope_to_operator
-from webhooks.push import change_batch
 
 __all__ = [
     "BroadcastAdmin",
@@ -55,8 +56,11 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 class StationRecordAdmin(StationScopedAdmin):
-    """Shared admin for the six push models: soft delete, recover, deleted filter."""
+    """Shared admin for the six push models: soft delete, recover, deleted filter, and
+    `field_values` under the JSON input rules, a JSON object as in the API (a form error,
+    never a 500)."""
 
+    formfield_overrides = {models.JSONField: {"form_class": JSONInputField, "object_only": True}}
     list_filter = [("station", ScopedRelatedFilter), DeletedFilter]
     list_select_related = ["station"]
     readonly_fields = ["created_at", "updated_at", "deleted_at"]

@@ -2,6 +2,7 @@
 
 The authenticated request has `request.auth` = the ApiKey (with its station) and
 `request.user` = an ApiClient, so permissions, throttles and the schema all see the key.
+A wrong key counts against the client's address (stations.api.key_failures).
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from stations.api_keys import api_key_authenticate
+from stations.api.key_failures import api_key_attempt
 from stations.models import ApiKey
 
 __all__ = ["ApiClient", "ApiKeyAuthentication", "api_key_from_headers"]
@@ -42,7 +43,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw_key = api_key_from_headers(request.headers)
         if not raw_key:
             return None
-        api_key = api_key_authenticate(raw_key)
+        api_key = api_key_attempt(request, raw_key)
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         return ApiClient(api_key=api_key), api_key

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from stations.actors import acting_as
 from stations.api.authentication import ApiClient
+from stations.api.key_failures import api_key_attempt
 from stations.api.permissions import BelongsToKeyStation
 from stations.api.serializers import (
     EncoderStatusReportSerializer,
@@ -27,7 +28,6 @@ from stations.api.serializers import (
     TrackPlaySerializer,
     TrackReportSerializer,
 )
-from stations.api_keys import api_key_authenticate
 from stations.choices import TrackSource
 from stations.icecast import IcecastQueryError, iceresponse, parse_metadata_query
 from stations.inbound import encoder_report_status, track_play_record
@@ -134,7 +134,7 @@ def _is_uuid(value: str) -> bool:
 
 class IcecastBasicAuthentication(authentication.BaseAuthentication):
     """HTTP Basic auth as playout software sends it to Icecast: any user name, the API
-    key as password."""
+    key as password. Wrong keys count against the client's address like the API's."""
 
     def authenticate(self, request):
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
@@ -143,9 +143,10 @@ class IcecastBasicAuthentication(authentication.BaseAuthentication):
         try:
             decoded = base64.b64decode(credentials.strip(), validate=True).decode("latin-1")
         except (binascii.Error, ValueError):
+            api_key_attempt(request, "")  # counts as a failed attempt
             raise exceptions.AuthenticationFailed("Invalid credentials") from None
         _, _, password = decoded.partition(":")
-        api_key = api_key_authenticate(password)
+        api_key = api_key_attempt(request, password)
         if api_key is None:
             raise exceptions.AuthenticationFailed("Authentication failed")
         return ApiClient(api_key=api_key), api_key
