@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('stations', '0006_station_operators'),
-        ('webhooks', '0010_delivery_engine'),
+        ('webhooks', '0011_event_type_everywhere'),
     ]
 
     operations = [
