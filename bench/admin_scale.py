@@ -47,7 +47,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from stations.models import Station, Stream  # noqa: E402
-from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
+from webhooks.choices import DeliveryStatus  # noqa: E402
+from webhooks.event_types import ENCODER_STATUS, NEWTRACK, PUSH, STREAM_ALERT  # noqa: E402
 from webhooks.models import Delivery, DeliveryAttempt, Event, Webhook  # noqa: E402
 
 SMALL_DELIVERIES, LARGE_DELIVERIES = 1_000, 1_000_000
@@ -62,11 +63,11 @@ PER_ROW_CHECK_ROWS = 20
 STATIONS = [("Capital FM", 10), ("Coast Radio", 6), ("Valley Sound", 3), ("Campus Radio", 1)]
 OPERATOR_STATION = "Valley Sound"
 WEBHOOKS = [
-    ("Scheduler", Trigger.PUSH),
-    ("Website", Trigger.PUSH),
-    ("Now playing widget", Trigger.NEWTRACK),
-    ("Encoder monitor", Trigger.ENCODER_STATUS),
-    ("On-call pager", Trigger.STREAM_ALERT),
+    ("Scheduler", PUSH.name),
+    ("Website", PUSH.name),
+    ("Now playing widget", NEWTRACK.name),
+    ("Encoder monitor", ENCODER_STATUS.name),
+    ("On-call pager", STREAM_ALERT.name),
 ]
 
 # (status, attempts) of a delivery by its place n in the load: slot (7 n + h) mod 20, h a
@@ -91,19 +92,19 @@ def build_world() -> dict:
     for name, _share in STATIONS:
         station = Station.objects.create(name=name, short_name=name.split()[0])
         stations[name] = station
-        for hook_name, trigger in WEBHOOKS:
+        for hook_name, event_type in WEBHOOKS:
             Webhook.objects.create(
                 station=station,
                 name=hook_name,
                 url=f"http://127.0.0.1:9/{station.pk}/{hook_name.split()[0].lower()}",
-                trigger=trigger,
+                event_type=event_type,
                 key="bench-key-0001",
             )
         Webhook.objects.create(
             station=station,
             name="Old widget",
             url=f"http://127.0.0.1:9/{station.pk}/old",
-            trigger=Trigger.NEWTRACK,
+            event_type=NEWTRACK.name,
             enabled=False,
             disabled_reason="The receiver answered 410 Gone.",
         )
@@ -132,21 +133,21 @@ WITH numbered AS (
            CASE WHEN i %% 5 < 3 THEN 'push'
                 WHEN i %% 5 = 3 THEN 'station.studio.newtrack'
                 WHEN abs(hashint4(i + 7)) %% 200 = 0 THEN 'stream.alert'
-                ELSE 'station.encoder.statuschange' END AS type,
+                ELSE 'station.encoder.statuschange' END AS event_type,
            (%(station_of_bucket)s::bigint[])[1 + abs(hashint4(i)) %% 20] AS station_id
     FROM generate_series(%(first)s, %(last)s) AS i
 )
 INSERT INTO webhooks_event
-    (station_id, type, body, message_id, job_id, model_id, is_test, created_at)
-SELECT n.station_id, n.type,
-       CASE n.type
+    (station_id, event_type, body, message_id, job_id, model_id, is_test, created_at)
+SELECT n.station_id, n.event_type,
+       CASE n.event_type
        WHEN 'push' THEN json_build_object(
            'action', (ARRAY['create', 'update', 'update', 'delete'])[1 + n.i %% 4],
            'model', (ARRAY['broadcast', 'item', 'program', 'presenter'])[1 + n.i / 5 %% 4],
            'model_id', 1000 + n.i %% 5000, 'job_id', n.i, 'resync', false,
            'station_id', n.station_id, 'user_id', null, 'api_id', 1)::text
        WHEN 'station.studio.newtrack' THEN json_build_object(
-           'event', n.type, 'timestamp', to_char(n.at AT TIME ZONE 'UTC',
+           'event', n.event_type, 'timestamp', to_char(n.at AT TIME ZONE 'UTC',
                                                 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
            'station', json_build_object('id', st.public_id, 'name', st.name),
            'track', json_build_object('id', 'med_' || substr(md5(n.i::text), 1, 12),
@@ -155,7 +156,7 @@ SELECT n.station_id, n.type,
                                       'album', 'Album ' || n.i %% 101,
                                       'duration', 120 + n.i %% 300))::text
        WHEN 'station.encoder.statuschange' THEN json_build_object(
-           'event', n.type, 'timestamp', to_char(n.at AT TIME ZONE 'UTC',
+           'event', n.event_type, 'timestamp', to_char(n.at AT TIME ZONE 'UTC',
                                                 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
            'station', json_build_object('id', st.public_id, 'name', st.name),
            'encoder', json_build_object('id', 'enc_0000000' || n.station_id,
@@ -172,18 +173,19 @@ SELECT n.station_id, n.type,
                'station', json_build_object('id', st.uuid, 'name', st.name)))::text
        END,
        'msg_' || md5('bench-' || n.i),
-       CASE WHEN n.type = 'push' THEN n.i END,
-       CASE WHEN n.type = 'push' THEN 1000 + n.i %% 5000 END,
+       CASE WHEN n.event_type = 'push' THEN n.i END,
+       CASE WHEN n.event_type = 'push' THEN 1000 + n.i %% 5000 END,
        false, n.at
 FROM numbered n JOIN stations_station st ON st.id = n.station_id
 """
 
 DELIVERIES_SQL = """
 WITH fanned AS (
-    SELECT e.id AS event_id, w.id AS webhook_id, e.station_id, e.type, e.created_at,
+    SELECT e.id AS event_id, w.id AS webhook_id, e.station_id, e.event_type, e.created_at,
            row_number() OVER () - 1 AS n
     FROM webhooks_event e
-    JOIN webhooks_webhook w ON w.station_id = e.station_id AND w.trigger = e.type AND w.enabled
+    JOIN webhooks_webhook w
+      ON w.station_id = e.station_id AND w.event_type = e.event_type AND w.enabled
     WHERE e.id > %(after_event)s
 ), shaped AS (
     SELECT f.*, o.attempts,
@@ -396,7 +398,7 @@ def pages_for(user, world: dict) -> list[Page]:
     own = world["stations"][OPERATOR_STATION]
     visible = Delivery.objects.all() if user.is_superuser else Delivery.objects.filter(station=own)
     sample = Delivery.objects.filter(
-        station=own, event_type=Trigger.PUSH, status=DeliveryStatus.FAILED
+        station=own, event_type=PUSH.name, status=DeliveryStatus.FAILED
     ).order_by("pk")
     target = sample.select_related("event")[sample.count() // 2]
     message_id, job_id = target.event.message_id, target.event.job_id

@@ -41,7 +41,8 @@ from django.db.models import Max  # noqa: E402
 
 from stations.actors import Actor  # noqa: E402
 from stations.models import Station  # noqa: E402
-from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
+from webhooks.choices import DeliveryStatus  # noqa: E402
+from webhooks.event_types import PUSH  # noqa: E402
 from webhooks.models import Delivery, DeliveryAttempt, Webhook, new_message_id  # noqa: E402
 from webhooks.payloads import encode_body, push_message  # noqa: E402
 from webhooks.publish import Draft, publish_batch  # noqa: E402
@@ -73,7 +74,7 @@ def new_webhook(url: str) -> Webhook:
     """A push webhook with a generated whsec_ secret and a key, on a station of its own."""
     station = Station.objects.create(name=f"Bench {url}")
     return Webhook.objects.create(
-        station=station, name=url, url=url, trigger=Trigger.PUSH, key=API_KEY
+        station=station, name=url, url=url, event_type=PUSH.name, key=API_KEY
     )
 
 
@@ -87,7 +88,7 @@ def publish_backlog(webhook: Webhook, count: int) -> float:
             publish_batch(
                 Draft(
                     station_id=webhook.station_id,
-                    event_type=Trigger.PUSH,
+                    event_type=PUSH.name,
                     payload=message_payload(webhook.station_id, n),
                     webhooks=[webhook],
                     actor=Actor(),

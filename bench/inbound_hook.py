@@ -65,7 +65,8 @@ from django_q.models import OrmQ  # noqa: E402
 from bench.urls import BARE_VIEW_PATH, ONE_INSERT_VIEW_PATH  # noqa: E402
 from stations.api_keys import api_key_create  # noqa: E402
 from stations.models import Station, TrackPlay  # noqa: E402
-from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
+from webhooks.choices import DeliveryStatus  # noqa: E402
+from webhooks.event_types import NEWTRACK  # noqa: E402
 from webhooks.models import Delivery, Event, Webhook  # noqa: E402
 
 WEB_WORKERS = 2
@@ -148,7 +149,7 @@ def seed_stations(count: int) -> list[str]:
             station=station,
             name="Now playing",
             url=f"http://127.0.0.1:9/now-playing/{n}",
-            trigger=Trigger.NEWTRACK,
+            event_type=NEWTRACK.name,
             key="receiver-key",
         )
         raw_keys.append(api_key_create(station=station, name="Playout")[1])
@@ -220,14 +221,14 @@ def recorded_rows() -> Counter:
     """What the hook writes, counted in one statement (one snapshot)."""
     tables = {
         "track_plays": f"{TrackPlay._meta.db_table}",
-        "events": f"{Event._meta.db_table} WHERE type = %(newtrack)s",
+        "events": f"{Event._meta.db_table} WHERE event_type = %(newtrack)s",
         "pending_deliveries": f"{Delivery._meta.db_table} WHERE status = %(pending)s",
         "queued_tasks": f"{OrmQ._meta.db_table}",
     }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables.values()),
-            {"newtrack": Trigger.NEWTRACK, "pending": DeliveryStatus.PENDING},
+            {"newtrack": NEWTRACK.name, "pending": DeliveryStatus.PENDING},
         )
         return Counter(dict(zip(tables, cursor.fetchone(), strict=True)))
 

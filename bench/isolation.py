@@ -42,7 +42,8 @@ from django.utils import timezone  # noqa: E402
 
 from stations.actors import Actor  # noqa: E402
 from stations.models import Station  # noqa: E402
-from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
+from webhooks.choices import DeliveryStatus  # noqa: E402
+from webhooks.event_types import PUSH  # noqa: E402
 from webhooks.models import Delivery, DeliveryAttempt, Webhook  # noqa: E402
 from webhooks.payloads import push_message  # noqa: E402
 from webhooks.publish import PUBLISHING_FIELDS, Draft, publish_batch  # noqa: E402
@@ -82,7 +83,7 @@ def publish_paced(webhook_ids: list[int], rate: float, duration_s: float, out: s
                 [
                     Draft(
                         station_id=webhook.station_id,
-                        event_type=Trigger.PUSH,
+                        event_type=PUSH.name,
                         payload=push_message(
                             action="update",
                             model="program",
@@ -164,7 +165,7 @@ def endpoints(name: str, urls: list[str]) -> list[int]:
     """One station with one push webhook per URL; their webhook ids, in order."""
     stations = Station.objects.bulk_create(Station(name=f"{name} {n}") for n in range(len(urls)))
     webhooks = Webhook.objects.bulk_create(
-        Webhook(station=station, name=f"{name} {n}", url=url, trigger=Trigger.PUSH)
+        Webhook(station=station, name=f"{name} {n}", url=url, event_type=PUSH.name)
         for n, (station, url) in enumerate(zip(stations, urls, strict=True))
     )
     return [w.pk for w in webhooks]

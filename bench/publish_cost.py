@@ -27,10 +27,10 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 
+from stations.changes import change_batch  # noqa: E402
 from stations.models import Program, Station  # noqa: E402
-from webhooks.choices import Trigger  # noqa: E402
+from webhooks.event_types import PUSH  # noqa: E402
 from webhooks.models import ResyncJob, Webhook  # noqa: E402
-from webhooks.push import change_batch  # noqa: E402
 from webhooks.resync import run_resync  # noqa: E402
 
 SAVES = 1_000
@@ -48,7 +48,7 @@ def new_station(webhooks: int) -> Station:
             station=station,
             name=f"Receiver {n}",
             url=f"http://127.0.0.1:9/push-{n}",
-            trigger=Trigger.PUSH,
+            event_type=PUSH.name,
             models=["program"],
         )
     return station

@@ -36,7 +36,8 @@ from django.db import connection, transaction  # noqa: E402
 from django_q.models import OrmQ  # noqa: E402
 
 from stations.models import Program, Station  # noqa: E402
-from webhooks.choices import DeliveryStatus, Trigger  # noqa: E402
+from webhooks.choices import DeliveryStatus  # noqa: E402
+from webhooks.event_types import PUSH  # noqa: E402
 from webhooks.models import Delivery, Event, Webhook  # noqa: E402
 
 RATE = 200
@@ -146,7 +147,7 @@ def through_engine(
     run = f"{broker}-{rate:.0f}"
     station = Station.objects.create(name=f"Latency {run}")
     webhook = Webhook.objects.create(
-        station=station, name=run, url=f"{receiver_url}/{run}", trigger=Trigger.PUSH
+        station=station, name=run, url=f"{receiver_url}/{run}", event_type=PUSH.name
     )
     Program.objects.bulk_create(
         Program(station=station, title=f"Program {n}") for n in range(PROGRAMS)

@@ -27,7 +27,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from stations.models import Broadcast, Item, Program, Station  # noqa: E402
-from webhooks.choices import Trigger  # noqa: E402
+from webhooks.event_types import PUSH  # noqa: E402
 from webhooks.models import Event, ResyncJob, Webhook  # noqa: E402
 from webhooks.resync import run_resync  # noqa: E402
 
@@ -74,7 +74,7 @@ def bulk_insert_s(station: Station) -> float:
     """The least a resync must write: as many Event rows, in one bulk insert."""
     started = time.perf_counter()
     Event.objects.bulk_create(
-        (Event(station=station, type=Trigger.PUSH, body="{}") for _ in range(TOTAL)),
+        (Event(station=station, event_type=PUSH.name, body="{}") for _ in range(TOTAL)),
         batch_size=1_000,
     )
     seconds = time.perf_counter() - started
@@ -128,7 +128,7 @@ def child_main(args: list[str]) -> None:
 def run() -> list[harness.Row]:
     station = build_station()
     webhook = Webhook.objects.create(
-        station=station, name="Bench", url="http://127.0.0.1:9/push", trigger=Trigger.PUSH
+        station=station, name="Bench", url="http://127.0.0.1:9/push", event_type=PUSH.name
     )
     baseline_s = bulk_insert_s(station)
     get_s, post_s = admin_start(webhook)

@@ -59,7 +59,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_HISTORY": True,
     "STYLES": [lambda request: static("stationhooks/admin.css")],
-    "LOGIN": {"redirect_after": reverse_lazy("admin:index")},
+    "SCRIPTS": [lambda request: static("stationhooks/copy.js")],
     "COLORS": {
         # A radio-dial teal instead of the default purple.
         "primary": {

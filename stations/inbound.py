@@ -1,8 +1,9 @@
-"""Inbound hooks: what a playout system or an encoder tells the hub, turned into events.
+"""Inbound hooks: what a playout system or an encoder tells the hub.
 
 The API views (stations/api/) and the Icecast endpoint validate the request and call
-these; each records the report and publishes its xtra-style event in one transaction,
-so the event goes out only if the report was saved.
+these; each records the report and sends its domain signal (stations.signals) in one
+transaction, so whatever listens (the `station.studio.newtrack` and
+`station.encoder.statuschange` events) happens only if the report was saved.
 """
 
 from dataclasses import dataclass
@@ -12,9 +13,7 @@ from django.utils import timezone
 
 from stations.choices import EncoderStatus, TrackSource
 from stations.models import Encoder, Station, TrackPlay
-from webhooks.choices import Trigger
-from webhooks.payloads import encoder_statuschange_event, newtrack_event
-from webhooks.publish import publish, webhooks_for
+from stations.signals import EncoderStatusChange, encoder_status_changed, track_played
 
 __all__ = ["EncoderStatusReport", "encoder_report_status", "track_play_record"]
 
@@ -29,7 +28,7 @@ def track_play_record(
     external_id: str = "",
     source: TrackSource = TrackSource.API,
 ) -> TrackPlay:
-    """Record that a track started playing now and raise `station.studio.newtrack`."""
+    """Record that a track started playing now; sends `track_played`."""
     with transaction.atomic():
         play = TrackPlay.objects.create(
             station=station,
@@ -41,21 +40,7 @@ def track_play_record(
             source=source,
             played_at=timezone.now(),
         )
-        publish(
-            station=station,
-            event_type=Trigger.NEWTRACK,
-            payload=newtrack_event(
-                timestamp=play.played_at,
-                station_id=station.public_id,
-                station_name=station.name,
-                track_id=play.public_id,
-                title=play.title,
-                artist=play.artist,
-                album=play.album,
-                duration=play.duration,
-            ),
-            webhooks=webhooks_for(station, Trigger.NEWTRACK),
-        )
+        track_played.send(sender=TrackPlay, play=play)
     return play
 
 
@@ -70,10 +55,10 @@ class EncoderStatusReport:
 
 
 def encoder_report_status(*, encoder: Encoder, status: EncoderStatus) -> EncoderStatusReport:
-    """Set the encoder's status; raise `station.encoder.statuschange` only if it changed.
+    """Set the encoder's status; sends `encoder_status_changed` only if it changed.
 
     The encoder row is locked for the read-compare-write, so two reports arriving at
-    once publish one event between them, with the right `previousStatus`."""
+    once change it once between them, with the right previous status."""
     with transaction.atomic():
         locked = (
             Encoder.objects.select_for_update(of=("self",))
@@ -84,19 +69,11 @@ def encoder_report_status(*, encoder: Encoder, status: EncoderStatus) -> Encoder
         if previous_status != status:
             locked.status = status
             locked.save(update_fields=["status", "updated_at"])
-            station = locked.station
-            publish(
-                station=station,
-                event_type=Trigger.ENCODER_STATUS,
-                payload=encoder_statuschange_event(
-                    timestamp=locked.updated_at,
-                    station_id=station.public_id,
-                    station_name=station.name,
-                    encoder_id=locked.public_id,
-                    encoder_name=locked.name,
-                    status=locked.status,
-                    previous_status=previous_status,
-                ),
-                webhooks=webhooks_for(station, Trigger.ENCODER_STATUS),
+            change = EncoderStatusChange(
+                encoder=locked,
+                status=locked.status,
+                previous_status=previous_status,
+                changed_at=locked.updated_at,
             )
+            encoder_status_changed.send(sender=Encoder, change=change)
     return EncoderStatusReport(encoder=locked, previous_status=previous_status)

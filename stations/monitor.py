@@ -1,5 +1,4 @@
-"""Stream monitor: check streams the way a listener would, record every check, and feed
-the alert policies.
+"""Stream monitor: check streams the way a listener would and record every check.
 
 A run (the minutely django-q2 schedule, `stations.tasks.run_stream_monitor`):
 1. claims the monitored streams that are due (each is checked once per
@@ -8,10 +7,10 @@ A run (the minutely django-q2 schedule, `stations.tasks.run_stream_monitor`):
 2. checks them concurrently on STREAM_MONITOR_THREADS threads, network only (no
    database in the threads): GET, `200` within STREAM_MONITOR_TIMEOUT_S, PROBE_BYTES of
    body; with silence detection, a decoded sample of STREAM_MONITOR_SILENCE_SAMPLE_S;
-3. records each result as it arrives (`record_check`: a StreamCheck row, the stream's
-   state, and the alert policies covering it, in one transaction);
-4. evaluates every alert policy (the tick), so grace periods end on time without a new
-   check, and prunes checks older than STREAM_CHECK_RETENTION_DAYS.
+3. records each result as it arrives (`record_check`: a StreamCheck row and the stream's
+   state, and the `stream_checked` signal, in one transaction: the alert policies hear it
+   there, see webhooks/receivers.py);
+4. prunes checks older than STREAM_CHECK_RETENTION_DAYS.
 
 Inbound status reports take the same path through `report_stream_status`.
 """
@@ -30,8 +29,8 @@ from django.utils import timezone
 from stations.choices import CheckSource
 from stations.listener import Listening, StreamBody, StreamDown, listen
 from stations.models import Stream, StreamCheck
+from stations.signals import stream_checked
 from stations.silence import UndecodableAudio, find_silence, measure_levels
-from webhooks.alerts import evaluate_alert_policies
 
 __all__ = [
     "PROBE_BYTES",
@@ -188,9 +187,9 @@ def claim_due_streams(*, now: datetime) -> list[Stream]:
 def record_check(
     *, stream_id: int, result: CheckResult, source: CheckSource, checked_at: datetime
 ) -> StreamCheck:
-    """Record one observation and act on it, in one transaction: the StreamCheck row, the
-    stream's current state (silence is down when silence detection is on), and the
-    alert policies that cover the stream."""
+    """Record one observation, in one transaction: the StreamCheck row, the stream's
+    current state (silence is down when silence detection is on), and `stream_checked`
+    with both, so what listens acts on it in the same transaction."""
     with transaction.atomic():
         stream = Stream.objects.select_for_update().get(pk=stream_id)
         silence = result.silence if stream.silence_detection else None
@@ -217,7 +216,7 @@ def record_check(
         Stream.objects.filter(pk=stream.pk).update(**state)
         for field, value in state.items():
             setattr(stream, field, value)
-        evaluate_alert_policies(now=checked_at, stream=stream)
+        stream_checked.send(sender=Stream, stream=stream, check=check)
     return check
 
 
@@ -280,28 +279,21 @@ def prune_old_checks(*, now: datetime) -> int:
 class MonitorRun:
     checked: int
     down: int
-    alerts: int
     pruned: int
 
 
 def run_stream_monitor() -> MonitorRun:
-    """One run of the schedule: check the due streams, then the alert tick, then prune."""
+    """One run of the schedule: check the due streams, then prune old checks."""
     checks = check_due_streams()
-    now = timezone.now()
-    alerts = evaluate_alert_policies(now=now)
-    pruned = prune_old_checks(now=now)
+    pruned = prune_old_checks(now=timezone.now())
     run = MonitorRun(
-        checked=len(checks),
-        down=sum(not check.is_up for check in checks),
-        alerts=alerts,
-        pruned=pruned,
+        checked=len(checks), down=sum(not check.is_up for check in checks), pruned=pruned
     )
-    if checks or alerts:
+    if checks:
         logger.info(
-            "Stream monitor: %d checked, %d down, %d alerts from the tick, %d old checks pruned",
+            "Stream monitor: %d checked, %d down, %d old checks pruned",
             run.checked,
             run.down,
-            run.alerts,
             run.pruned,
         )
     return run
@@ -316,7 +308,7 @@ def report_stream_status(
     source: str = "external",
 ) -> StreamCheck:
     """Record a status report from outside the hub (the inbound stream-status hook) as a
-    check, and feed it to the same alert state machine as the monitor's own checks.
+    check, the same way as the monitor's own checks (`stream_checked` included).
 
     `silence=True` counts as down only when silence detection is on for the stream (the
     check keeps the reported value either way). `stream` is refreshed with its new

@@ -108,7 +108,7 @@ class WebhookFactory(factory.django.DjangoModelFactory):
     station = factory.SubFactory(StationFactory)
     name = factory.Sequence(lambda n: f"Receiver {n}")
     url = "http://127.0.0.1:9/hook"
-    trigger = "station.studio.newtrack"
+    event_type = "station.studio.newtrack"
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     key = "receiver-api-key-123"
 

@@ -9,8 +9,8 @@ import pytest
 from stations import monitor
 from stations.choices import CheckSource
 from tests.factories import AlertPolicyFactory, StationFactory, StreamFactory, WebhookFactory
-from webhooks.alerts import alert_payload
-from webhooks.choices import AlertType, Trigger
+from webhooks.choices import AlertType
+from webhooks.event_types import STREAM_ALERT, StreamAlert
 from webhooks.models import Event
 from webhooks.payloads import alert_stream, encode_body, stream_alert
 
@@ -58,8 +58,10 @@ def seed_stream(seed_station):
 
 def test_the_seed_example_key_for_key(seed_stream):
     policy = AlertPolicyFactory(station=seed_stream.station)
-    payload = alert_payload(
-        policy=policy, stream=seed_stream, alert_type=AlertType.DOWN, now=SEED_TIME
+    payload = STREAM_ALERT.build(
+        StreamAlert(
+            station=policy.station, stream=seed_stream, alert_type=AlertType.DOWN, at=SEED_TIME
+        )
     )
     seed = json.loads(SEED_EXAMPLE)
     assert payload == seed
@@ -70,7 +72,7 @@ def test_the_seed_example_key_for_key(seed_stream):
 
 def test_the_published_body_is_the_seed_example(seed_stream):
     # given: a policy with a contact, and the monitor finding the stream silent
-    contact = WebhookFactory(station=seed_stream.station, trigger=Trigger.STREAM_ALERT)
+    contact = WebhookFactory(station=seed_stream.station, event_type=STREAM_ALERT.name)
     AlertPolicyFactory(station=seed_stream.station, contacts=[contact])
     seed_stream.is_up = None
     seed_stream.save()
@@ -83,15 +85,17 @@ def test_the_published_body_is_the_seed_example(seed_stream):
     )
     # then
     event = Event.objects.get()
-    assert event.type == Trigger.STREAM_ALERT
+    assert event.event_type == STREAM_ALERT.name
     assert event.body == encode_body(json.loads(SEED_EXAMPLE))
 
 
 def test_silence_key_only_when_silence_detection_is_on(seed_stream):
     policy = AlertPolicyFactory(station=seed_stream.station)
     seed_stream.silence_detection = False
-    payload = alert_payload(
-        policy=policy, stream=seed_stream, alert_type=AlertType.DOWN, now=SEED_TIME
+    payload = STREAM_ALERT.build(
+        StreamAlert(
+            station=policy.station, stream=seed_stream, alert_type=AlertType.DOWN, at=SEED_TIME
+        )
     )
     assert payload["event"]["stream"] == {
         "id": "6ffd5f90-64dd-421d-b48a-349eee8ca535",
@@ -103,8 +107,10 @@ def test_silence_key_only_when_silence_detection_is_on(seed_stream):
 def test_recovery_of_a_stream_with_silence_detection_says_silence_false(seed_stream):
     policy = AlertPolicyFactory(station=seed_stream.station)
     seed_stream.is_up, seed_stream.is_silent = True, False
-    payload = alert_payload(
-        policy=policy, stream=seed_stream, alert_type=AlertType.UP, now=SEED_TIME
+    payload = STREAM_ALERT.build(
+        StreamAlert(
+            station=policy.station, stream=seed_stream, alert_type=AlertType.UP, at=SEED_TIME
+        )
     )
     assert payload["summary"] == "Example FM Alert: Stream 1 is up"
     assert payload["event"]["type"] == "up" and payload["event"]["stream"]["silence"] is False
@@ -112,7 +118,9 @@ def test_recovery_of_a_stream_with_silence_detection_says_silence_false(seed_str
 
 def test_condition_all_sends_stream_null(seed_station):
     policy = AlertPolicyFactory(station=seed_station, condition="all")
-    payload = alert_payload(policy=policy, stream=None, alert_type=AlertType.DOWN, now=SEED_TIME)
+    payload = STREAM_ALERT.build(
+        StreamAlert(station=policy.station, stream=None, alert_type=AlertType.DOWN, at=SEED_TIME)
+    )
     assert payload == {
         "timestamp": 1579728021,
         "summary": "Example FM Alert: All streams are down",

@@ -10,7 +10,8 @@ from stations import monitor
 from stations.choices import CheckSource
 from tests.factories import AlertPolicyFactory, StationFactory, StreamFactory, WebhookFactory
 from webhooks.alerts import Memory, Observation, decide, evaluate_alert_policies
-from webhooks.choices import AlertType, Trigger
+from webhooks.choices import AlertType
+from webhooks.event_types import STREAM_ALERT
 from webhooks.models import AlertState, Delivery, Event
 
 T0 = datetime(2026, 1, 26, 14, 0, tzinfo=UTC)
@@ -87,7 +88,7 @@ def observe(stream, *, up: bool, at: datetime, silence: bool | None = None) -> N
 
 def sent_alerts(contact=None) -> list[dict]:
     """Bodies of the alerts published so far (to `contact` only, when given), in order."""
-    events = Event.objects.filter(type=Trigger.STREAM_ALERT).order_by("pk")
+    events = Event.objects.filter(event_type=STREAM_ALERT.name).order_by("pk")
     if contact is not None:
         events = events.filter(deliveries__webhook=contact)
     return [json.loads(event.body) for event in events]
@@ -107,7 +108,7 @@ def station():
 
 @pytest.fixture
 def contact(station):
-    return WebhookFactory(station=station, trigger=Trigger.STREAM_ALERT, name="On-call")
+    return WebhookFactory(station=station, event_type=STREAM_ALERT.name, name="On-call")
 
 
 @pytest.mark.django_db
@@ -238,7 +239,7 @@ def test_a_policy_covers_only_its_streams_when_it_names_some(station, contact):
 @pytest.mark.django_db
 def test_escalation_two_policies_with_different_grace_and_contacts(station, contact):
     # given: the on-call contact hears at once, the manager after 10 minutes
-    manager = WebhookFactory(station=station, trigger=Trigger.STREAM_ALERT, name="Manager")
+    manager = WebhookFactory(station=station, event_type=STREAM_ALERT.name, name="Manager")
     stream = StreamFactory(station=station, name="Stream 1")
     AlertPolicyFactory(station=station, name="On-call", grace_minutes=0, contacts=[contact])
     AlertPolicyFactory(station=station, name="Manager", grace_minutes=10, contacts=[manager])
@@ -258,7 +259,7 @@ def test_escalation_two_policies_with_different_grace_and_contacts(station, cont
 
 @pytest.mark.django_db
 def test_escalation_stops_if_the_stream_recovers_before_the_second_grace(station, contact):
-    manager = WebhookFactory(station=station, trigger=Trigger.STREAM_ALERT, name="Manager")
+    manager = WebhookFactory(station=station, event_type=STREAM_ALERT.name, name="Manager")
     stream = StreamFactory(station=station)
     AlertPolicyFactory(station=station, grace_minutes=0, contacts=[contact])
     AlertPolicyFactory(station=station, grace_minutes=10, contacts=[manager])
@@ -272,7 +273,7 @@ def test_escalation_stops_if_the_stream_recovers_before_the_second_grace(station
 @pytest.mark.django_db
 def test_only_enabled_stream_alert_contacts_of_the_station_receive(station, contact):
     stream = StreamFactory(station=station)
-    disabled = WebhookFactory(station=station, trigger=Trigger.STREAM_ALERT, enabled=False)
+    disabled = WebhookFactory(station=station, event_type=STREAM_ALERT.name, enabled=False)
     AlertPolicyFactory(station=station, contacts=[contact, disabled])
     observe(stream, up=False, at=T0)
     assert list(Delivery.objects.values_list("webhook", flat=True)) == [contact.pk]
@@ -305,6 +306,6 @@ def test_a_new_policy_alerts_for_an_outage_already_past_its_grace(station, conta
 @pytest.mark.django_db
 def test_policies_of_other_stations_are_not_touched(station, contact):
     stream = StreamFactory(station=station)
-    AlertPolicyFactory(contacts=[WebhookFactory(trigger=Trigger.STREAM_ALERT)])
+    AlertPolicyFactory(contacts=[WebhookFactory(event_type=STREAM_ALERT.name)])
     observe(stream, up=False, at=T0)
     assert sent_alerts() == []

@@ -5,19 +5,19 @@ import json
 import pytest
 
 from tests.factories import PresenterFactory, ProgramFactory, WebhookFactory
-from webhooks.choices import Trigger
+from webhooks.event_types import PUSH
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
 
 
 def _messages() -> list[dict]:
-    return [json.loads(e.body) for e in Event.objects.filter(type=Trigger.PUSH).order_by("id")]
+    return [json.loads(e.body) for e in Event.objects.filter(event_type=PUSH.name).order_by("id")]
 
 
 @pytest.fixture
 def push_webhook(api_key):
-    return WebhookFactory(station=api_key.station, trigger=Trigger.PUSH)
+    return WebhookFactory(station=api_key.station, event_type=PUSH.name)
 
 
 def test_create_update_delete_recover_through_the_api(api_client, api_key, push_webhook):

@@ -18,7 +18,7 @@ def test_a_down_report_alerts_and_an_up_report_recovers(
     stream = StreamFactory(station=station, name="Stream 1")
     httpserver.expect_request("/hook").respond_with_data("ok")
     contact = WebhookFactory(
-        station=station, trigger="stream.alert", url=httpserver.url_for("/hook")
+        station=station, event_type="stream.alert", url=httpserver.url_for("/hook")
     )
     AlertPolicyFactory(station=station, contacts=[contact])
     url = f"/api/v1/streams/{stream.uuid}/status/"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.factories import StationFactory, StreamFactory, WebhookFactory
 from tests.webhook_helpers import drain_until_settled, publish_track
 from webhooks.admin.charts import bar_chart
-from webhooks.choices import Trigger
+from webhooks.event_types import STREAM_ALERT
 from webhooks.models import DeliveryStat, ResyncJob
 from webhooks.publish import publish
 from webhooks.resync import start_resync
@@ -66,7 +66,7 @@ def test_dashboard_shows_each_station(
     station = StationFactory(name="Example FM")
     failing = WebhookFactory(station=station, name="Website", url=httpserver.url_for("/hook"))
     WebhookFactory(station=station, name="Old widget", enabled=False, disabled_reason="Gone away.")
-    push = WebhookFactory(station=station, name="Scheduler", trigger="push")
+    push = WebhookFactory(station=station, name="Scheduler", event_type="push")
     httpserver.expect_request("/hook").respond_with_data("nope", status=500)
     publish_track(failing, capture_on_commit)
     start_resync(
@@ -78,9 +78,9 @@ def test_dashboard_shows_each_station(
     StreamFactory(station=station, name="Stream 1", is_up=False, last_check_reason="HTTP 404")
     publish(
         station=station,
-        event_type=Trigger.STREAM_ALERT,
+        event_type=STREAM_ALERT.name,
         payload={"summary": "Example FM Alert: Stream 1 is down"},
-        webhooks=[WebhookFactory(station=station, trigger=Trigger.STREAM_ALERT)],
+        webhooks=[WebhookFactory(station=station, event_type=STREAM_ALERT.name)],
         queue_work=False,
     )
     StationFactory(name="Quiet Radio")

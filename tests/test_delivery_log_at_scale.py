@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from tests.factories import StationFactory, WebhookFactory
 from webhooks.admin.paginator import EstimatedCountPaginator
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import PUSH
 from webhooks.models import Delivery
 from webhooks.publish import publish
 
@@ -30,7 +31,7 @@ PAGES = [
 def publish_push(webhooks, *, job_id: int, model_id: int):
     return publish(
         station=webhooks[0].station,
-        event_type=Trigger.PUSH,
+        event_type=PUSH.name,
         payload={"action": "update", "model": "program", "model_id": model_id, "job_id": job_id},
         webhooks=webhooks,
         job_id=job_id,
@@ -53,8 +54,8 @@ def stations():
 def webhooks(stations):
     own, other = stations
     return {
-        "own": [WebhookFactory(station=own, trigger="push", name=f"Own {n}") for n in range(2)],
-        "other": [WebhookFactory(station=other, trigger="push", name="Other")],
+        "own": [WebhookFactory(station=own, event_type="push", name=f"Own {n}") for n in range(2)],
+        "other": [WebhookFactory(station=other, event_type="push", name="Other")],
     }
 
 

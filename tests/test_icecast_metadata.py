@@ -31,7 +31,7 @@ def key():
 def receiver(httpserver, key):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     return WebhookFactory(
-        station=key.station, trigger="station.studio.newtrack", url=httpserver.url_for("/hook")
+        station=key.station, event_type="station.studio.newtrack", url=httpserver.url_for("/hook")
     )
 
 

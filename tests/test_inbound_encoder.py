@@ -14,7 +14,7 @@ from stations.inbound import encoder_report_status
 from stations.models import Encoder
 from tests.factories import EncoderFactory, StationFactory, WebhookFactory
 from tests.xtra_seed import SEED_ENCODER_STATUSCHANGE, assert_same_shape_as_seed
-from webhooks.choices import Trigger
+from webhooks.event_types import ENCODER_STATUS
 from webhooks.models import Event
 from webhooks.payloads import iso_timestamp
 
@@ -31,7 +31,7 @@ def receiver(httpserver, api_key):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     return WebhookFactory(
         station=api_key.station,
-        trigger=Trigger.ENCODER_STATUS,
+        event_type=ENCODER_STATUS.name,
         url=httpserver.url_for("/hook"),
     )
 
@@ -147,7 +147,7 @@ def test_two_identical_reports_at_once_raise_one_event(httpserver):
     httpserver.expect_request("/hook").respond_with_data("ok")
     encoder = EncoderFactory(status="disconnected")
     WebhookFactory(
-        station=encoder.station, trigger=Trigger.ENCODER_STATUS, url=httpserver.url_for("/hook")
+        station=encoder.station, event_type=ENCODER_STATUS.name, url=httpserver.url_for("/hook")
     )
     outcomes = []
 
@@ -168,5 +168,5 @@ def test_two_identical_reports_at_once_raise_one_event(httpserver):
         reporter.join(timeout=10)
     # then
     assert sorted(o.changed for o in outcomes) == [False, True]
-    event = Event.objects.get(type=Trigger.ENCODER_STATUS)
+    event = Event.objects.get(event_type=ENCODER_STATUS.name)
     assert json.loads(event.body)["encoder"]["previousStatus"] == "disconnected"

@@ -23,7 +23,9 @@ HEY_JUDE = {"title": "Hey Jude", "artist": "The Beatles", "album": "Past Masters
 def receiver(httpserver, api_key):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     return WebhookFactory(
-        station=api_key.station, trigger="station.studio.newtrack", url=httpserver.url_for("/hook")
+        station=api_key.station,
+        event_type="station.studio.newtrack",
+        url=httpserver.url_for("/hook"),
     )
 
 
@@ -108,7 +110,7 @@ def test_other_stations_and_disabled_webhooks_get_nothing(
     WebhookFactory(station=api_key.station, enabled=False, url=httpserver.url_for("/off"))
     WebhookFactory(
         station=api_key.station,
-        trigger="station.encoder.statuschange",
+        event_type="station.encoder.statuschange",
         url=httpserver.url_for("/encoders"),
     )
     with capture_on_commit(execute=True):

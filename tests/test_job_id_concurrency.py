@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from stations.models import Contact
 from tests.factories import StationFactory, WebhookFactory
-from webhooks.choices import Trigger
+from webhooks.event_types import PUSH
 from webhooks.models import Event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def _in_thread(target, *args):
 
 def test_parallel_writers_get_unique_gapless_job_ids():
     station = StationFactory()
-    WebhookFactory(station=station, trigger=Trigger.PUSH)
+    WebhookFactory(station=station, event_type=PUSH.name)
     errors = []
 
     def write(n):
@@ -63,7 +63,7 @@ def test_parallel_writers_get_unique_gapless_job_ids():
 def test_a_later_job_id_cannot_commit_before_an_earlier_one():
     # given a transaction that took a job_id and has not committed yet
     station = StationFactory()
-    WebhookFactory(station=station, trigger=Trigger.PUSH)
+    WebhookFactory(station=station, event_type=PUSH.name)
     first_took_job, release_first = threading.Event(), threading.Event()
     order = []
 

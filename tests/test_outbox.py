@@ -11,9 +11,11 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from tests.factories import StationFactory, WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD, publish_track, publish_track_unqueued
 from webhooks import engine
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import ENCODER_STATUS, NEWTRACK
 from webhooks.models import Delivery, Event
-from webhooks.publish import publish, webhooks_for
+from webhooks.publish import publish
+from webhooks.selectors import webhooks_for
 from webhooks.signing import xtra_signature
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +27,7 @@ def test_rolled_back_change_leaves_no_event_and_sends_nothing(httpserver, captur
         with pytest.raises(RuntimeError), transaction.atomic():
             publish(
                 station=webhook.station,
-                event_type=Trigger.NEWTRACK,
+                event_type=NEWTRACK.name,
                 payload=TRACK_PAYLOAD,
                 webhooks=[webhook],
             )
@@ -39,13 +41,13 @@ def test_one_delivery_per_enabled_matching_webhook():
     station = StationFactory()
     on = WebhookFactory(station=station)
     WebhookFactory(station=station, enabled=False)
-    WebhookFactory(station=station, trigger=Trigger.ENCODER_STATUS)
-    WebhookFactory(trigger=Trigger.NEWTRACK)  # another station
+    WebhookFactory(station=station, event_type=ENCODER_STATUS.name)
+    WebhookFactory(event_type=NEWTRACK.name)  # another station
     event = publish(
         station=station,
-        event_type=Trigger.NEWTRACK,
+        event_type=NEWTRACK.name,
         payload=TRACK_PAYLOAD,
-        webhooks=webhooks_for(station, Trigger.NEWTRACK),
+        webhooks=webhooks_for(station, NEWTRACK.name),
         queue_work=False,
     )
     assert [d.webhook for d in event.deliveries.all()] == [on]
@@ -56,9 +58,9 @@ def test_no_matching_webhook_writes_nothing():
     assert (
         publish(
             station=station,
-            event_type=Trigger.NEWTRACK,
+            event_type=NEWTRACK.name,
             payload=TRACK_PAYLOAD,
-            webhooks=webhooks_for(station, Trigger.NEWTRACK),
+            webhooks=webhooks_for(station, NEWTRACK.name),
         )
         is None
     )

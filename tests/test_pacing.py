@@ -7,7 +7,8 @@ import pytest
 
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD, publish_track
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import NEWTRACK, PUSH
 from webhooks.publish import publish
 from webhooks.services import webhook_send_test_event
 
@@ -18,7 +19,7 @@ def _push_update(webhook, model_id, capture_on_commit, coalesce=True):
     with capture_on_commit(execute=True):
         event = publish(
             station=webhook.station,
-            event_type=Trigger.PUSH,
+            event_type=PUSH.name,
             payload={"action": "update", "model_id": model_id},
             webhooks=[webhook],
             coalesce_key=f"broadcast:{model_id}" if coalesce else "",
@@ -56,7 +57,7 @@ def test_throttle_sends_at_most_one_per_window_and_the_latest_track_wins(
 
 
 def test_debounce_merges_updates_of_one_object_only(capture_on_commit):
-    webhook = WebhookFactory(trigger=Trigger.PUSH, debounce_s=10)
+    webhook = WebhookFactory(event_type=PUSH.name, debounce_s=10)
     first = _push_update(webhook, 1, capture_on_commit)
     second = _push_update(webhook, 1, capture_on_commit)
     other = _push_update(webhook, 2, capture_on_commit)
@@ -77,7 +78,7 @@ def test_test_events_ignore_pacing(httpserver, admin_user):
     webhook = WebhookFactory(url=httpserver.url_for("/hook"), delay_s=600, throttle_s=600)
     publish(
         station=webhook.station,
-        event_type=Trigger.NEWTRACK,
+        event_type=NEWTRACK.name,
         payload=TRACK_PAYLOAD,
         webhooks=[webhook],
         queue_work=False,

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from stations.actors import acting_as
-from stations.models import Contact
+from stations.models import Contact, Program
 from tests.factories import (
     PUSH_MODEL_FACTORIES,
     BroadcastFactory,
@@ -17,7 +17,8 @@ from tests.factories import (
     StationFactory,
     WebhookFactory,
 )
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import PUSH
 from webhooks.models import Delivery, Event
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ SEED_KEYS = ["action", "model", "model_id", "job_id", "resync", "station_id", "u
 
 
 def messages() -> list[dict]:
-    return [json.loads(e.body) for e in Event.objects.filter(type=Trigger.PUSH).order_by("id")]
+    return [json.loads(e.body) for e in Event.objects.filter(event_type=PUSH.name).order_by("id")]
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def station():
 
 @pytest.fixture
 def push_webhook(station):
-    return WebhookFactory(station=station, trigger=Trigger.PUSH, url="http://127.0.0.1:9/push")
+    return WebhookFactory(station=station, event_type=PUSH.name, url="http://127.0.0.1:9/push")
 
 
 @pytest.mark.parametrize("model", PUSH_MODEL_FACTORIES)
@@ -79,10 +80,37 @@ def test_a_save_that_changes_nothing_sends_nothing(station, push_webhook):
     assert [m["action"] for m in messages()] == ["create"]
 
 
+def test_rows_loaded_in_bulk_are_not_copied_yet_their_changes_still_count(
+    station, push_webhook, django_assert_num_queries
+):
+    # given: a page of programs, loaded as a list page loads them
+    ProgramFactory.create_batch(3, station=station)
+    Event.objects.all().delete()
+    listed = list(Program.objects.order_by("pk"))
+    assert not any("_stored" in program.__dict__ for program in listed)  # no snapshot
+    # when: one is saved unchanged (compared with its row), one changed
+    with django_assert_num_queries(2):
+        listed[0].save()  # the comparison with its row, then Django's UPDATE
+    listed[1].title = "Changed"
+    listed[1].save()
+    # then
+    assert [(m["action"], m["model_id"]) for m in messages()] == [("update", listed[1].pk)]
+
+
+def test_a_change_made_before_a_deferred_field_loads_still_counts(station, push_webhook):
+    program = ProgramFactory(station=station, description="Old")
+    Event.objects.all().delete()
+    loaded = Program.objects.only("title").get(pk=program.pk)
+    loaded.title = "Renamed"
+    assert loaded.description == "Old"  # loads the deferred field from the database
+    loaded.save()
+    assert [m["action"] for m in messages()] == ["update"]
+
+
 def test_only_webhooks_watching_the_model_get_it(station):
-    broadcasts_only = WebhookFactory(station=station, trigger=Trigger.PUSH, models=["broadcast"])
-    everything = WebhookFactory(station=station, trigger=Trigger.PUSH, models=[])
-    WebhookFactory(station=station, trigger=Trigger.PUSH, enabled=False)
+    broadcasts_only = WebhookFactory(station=station, event_type=PUSH.name, models=["broadcast"])
+    everything = WebhookFactory(station=station, event_type=PUSH.name, models=[])
+    WebhookFactory(station=station, event_type=PUSH.name, enabled=False)
     ProgramFactory(station=station)
     program_event = Event.objects.get()
     assert [d.webhook for d in program_event.deliveries.all()] == [everything]
@@ -93,7 +121,7 @@ def test_only_webhooks_watching_the_model_get_it(station):
 
 def test_job_ids_increase_per_station_independently(push_webhook, station):
     other = StationFactory()
-    WebhookFactory(station=other, trigger=Trigger.PUSH)
+    WebhookFactory(station=other, event_type=PUSH.name)
     for _ in range(3):
         ContactFactory(station=station)
         ContactFactory(station=other)
@@ -133,7 +161,7 @@ def test_queryset_delete_and_recover_send_one_message_per_row(station, push_webh
 def test_a_real_receiver_gets_the_message(httpserver, station, capture_on_commit):
     httpserver.expect_request("/push").respond_with_data("ok")
     WebhookFactory(
-        station=station, trigger=Trigger.PUSH, url=httpserver.url_for("/push"), key="k-1"
+        station=station, event_type=PUSH.name, url=httpserver.url_for("/push"), key="k-1"
     )
     with capture_on_commit(execute=True):
         program = ProgramFactory(station=station)
@@ -152,7 +180,7 @@ def test_a_real_receiver_gets_the_message(httpserver, station, capture_on_commit
 
 
 def test_debounce_collapses_updates_but_never_a_create_or_delete(station):
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH, debounce_s=30)
+    webhook = WebhookFactory(station=station, event_type=PUSH.name, debounce_s=30)
     contact = ContactFactory(station=station)
     for name in ["A", "B", "C"]:
         contact.firstname = name

@@ -11,8 +11,9 @@ from processes import stop_group, wait_for
 from tests.cluster_helpers import start_cluster
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
 from webhooks.due_poller import DueListener
+from webhooks.event_types import NEWTRACK
 from webhooks.models import Delivery
 from webhooks.publish import publish
 
@@ -23,7 +24,7 @@ QUIET_S = 0.3  # how long to listen to be sure no announcement comes
 def publish_to(webhook):
     return publish(
         station=webhook.station,
-        event_type=Trigger.NEWTRACK,
+        event_type=NEWTRACK.name,
         payload=TRACK_PAYLOAD,
         webhooks=[webhook],
     )

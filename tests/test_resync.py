@@ -18,7 +18,7 @@ from tests.factories import (
     StationFactory,
     WebhookFactory,
 )
-from webhooks.choices import Trigger
+from webhooks.event_types import NEWTRACK, PUSH
 from webhooks.models import Event, ResyncJob
 from webhooks.resync import ResyncRefused, start_resync
 
@@ -83,8 +83,8 @@ def test_resync_sends_creates_for_everything_in_scope(
     station, schedule, admin_user, capture_on_commit
 ):
     # given a push webhook, and another one that must get nothing
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH)
-    bystander = WebhookFactory(station=station, trigger=Trigger.PUSH)
+    webhook = WebhookFactory(station=station, event_type=PUSH.name)
+    bystander = WebhookFactory(station=station, event_type=PUSH.name)
     Event.objects.all().delete()
     # when
     job = _run(webhook, admin_user, capture_on_commit)
@@ -120,14 +120,14 @@ def test_resync_sends_creates_for_everything_in_scope(
 def test_resync_respects_the_models_the_webhook_watches(
     station, schedule, admin_user, capture_on_commit
 ):
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH, models=["item", "contact"])
+    webhook = WebhookFactory(station=station, event_type=PUSH.name, models=["item", "contact"])
     Event.objects.all().delete()
     _run(webhook, admin_user, capture_on_commit)
     assert sorted(m["model"] for m in _resync_messages()) == ["contact", "item", "item"]
 
 
 def test_a_second_resync_of_the_same_webhook_is_refused_while_one_runs(station, admin_user):
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH)
+    webhook = WebhookFactory(station=station, event_type=PUSH.name)
     start_resync(
         webhook=webhook, started_by=admin_user, window_start=WINDOW_START, window_end=WINDOW_END
     )
@@ -138,7 +138,7 @@ def test_a_second_resync_of_the_same_webhook_is_refused_while_one_runs(station, 
 
 
 def test_resync_is_refused_for_other_triggers(station, admin_user):
-    webhook = WebhookFactory(station=station, trigger=Trigger.NEWTRACK)
+    webhook = WebhookFactory(station=station, event_type=NEWTRACK.name)
     with pytest.raises(ResyncRefused, match="not a push webhook"):
         start_resync(
             webhook=webhook, started_by=admin_user, window_start=WINDOW_START, window_end=WINDOW_END
@@ -148,7 +148,7 @@ def test_resync_is_refused_for_other_triggers(station, admin_user):
 def test_a_real_receiver_gets_the_resync(httpserver, station, admin_user, capture_on_commit):
     httpserver.expect_request("/push").respond_with_data("ok")
     ContactFactory.create_batch(3, station=station)
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH, url=httpserver.url_for("/push"))
+    webhook = WebhookFactory(station=station, event_type=PUSH.name, url=httpserver.url_for("/push"))
     _run(webhook, admin_user, capture_on_commit)
     received = [json.loads(request.get_data()) for request, _ in httpserver.log]
     assert len(received) == 3 and all(m["resync"] for m in received)
@@ -158,7 +158,7 @@ def test_admin_flow_form_defaults_start_and_progress(
     admin_client, admin_user, station, schedule, capture_on_commit
 ):
     # given
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH)
+    webhook = WebhookFactory(station=station, event_type=PUSH.name)
     changelist = reverse("admin:webhooks_webhook_changelist")
     # when the operator picks the action, the window form opens with today .. +7 days
     response = admin_client.post(
@@ -188,7 +188,7 @@ def test_admin_flow_form_defaults_start_and_progress(
 
 
 def test_admin_refuses_a_second_resync_with_a_message(admin_client, admin_user, station):
-    webhook = WebhookFactory(station=station, trigger=Trigger.PUSH)
+    webhook = WebhookFactory(station=station, event_type=PUSH.name)
     start_resync(
         webhook=webhook, started_by=admin_user, window_start=WINDOW_START, window_end=WINDOW_END
     )

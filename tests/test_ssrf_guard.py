@@ -231,7 +231,7 @@ def _add_webhook(admin_client, url):
             "station": StationFactory().pk,
             "name": "Target",
             "url": url,
-            "trigger": "station.studio.newtrack",
+            "event_type": "station.studio.newtrack",
             "enabled": "on",
             "delay_s": 0,
             "throttle_s": 0,

@@ -42,7 +42,7 @@ def data(stations):
     own, other = stations
     made = {}
     for name, station in (("own", own), ("other", other)):
-        webhook = WebhookFactory(station=station, name=f"{name} hook", trigger="push")
+        webhook = WebhookFactory(station=station, name=f"{name} hook", event_type="push")
         made[name] = {
             "program": ProgramFactory(station=station, title=f"{name} show"),
             "webhook": webhook,

@@ -102,7 +102,7 @@ def _policy_form(station, **fields) -> dict:
 def test_add_alert_policy_with_streams_and_contacts(admin_client):
     station = StationFactory()
     stream = StreamFactory(station=station)
-    contact = WebhookFactory(station=station, trigger="stream.alert")
+    contact = WebhookFactory(station=station, event_type="stream.alert")
     response = admin_client.post(
         POLICY_ADD, _policy_form(station, streams=[stream.pk], contacts=[contact.pk])
     )
@@ -116,7 +116,7 @@ def test_contacts_and_streams_must_belong_to_the_station(admin_client):
     station = StationFactory()
     other = StationFactory()
     foreign_stream = StreamFactory(station=other, name="Their stream")
-    foreign_contact = WebhookFactory(station=other, trigger="stream.alert", name="Their hook")
+    foreign_contact = WebhookFactory(station=other, event_type="stream.alert", name="Their hook")
     response = admin_client.post(
         POLICY_ADD,
         _policy_form(station, streams=[foreign_stream.pk], contacts=[foreign_contact.pk]),
@@ -130,7 +130,7 @@ def test_contacts_and_streams_must_belong_to_the_station(admin_client):
 
 def test_only_stream_alert_webhooks_can_be_contacts(admin_client):
     station = StationFactory()
-    now_playing = WebhookFactory(station=station, trigger="station.studio.newtrack")
+    now_playing = WebhookFactory(station=station, event_type="station.studio.newtrack")
     response = admin_client.post(POLICY_ADD, _policy_form(station, contacts=[now_playing.pk]))
     assert response.status_code == 200
     assert "contacts" in response.context["adminform"].form.errors
@@ -139,7 +139,7 @@ def test_only_stream_alert_webhooks_can_be_contacts(admin_client):
 
 def test_policy_pages_show_coverage_and_current_outages(admin_client):
     stream = StreamFactory(name="Stream 1")
-    contact = WebhookFactory(station=stream.station, trigger="stream.alert", name="On-call")
+    contact = WebhookFactory(station=stream.station, event_type="stream.alert", name="On-call")
     policy = AlertPolicyFactory(station=stream.station, name="Night shift", contacts=[contact])
     AlertState.objects.create(policy=policy, stream=stream, down_since=timezone.now())
     listing = admin_client.get(reverse("admin:webhooks_alertpolicy_changelist")).content.decode()

@@ -35,7 +35,7 @@ def test_down_after_the_grace_period_then_up(httpserver, capture_on_commit):
         station=station, name="Stream 1", listening_url=httpserver.url_for("/mount")
     )
     contact = WebhookFactory(
-        station=station, trigger="stream.alert", url=httpserver.url_for("/hook")
+        station=station, event_type="stream.alert", url=httpserver.url_for("/hook")
     )
     AlertPolicyFactory(station=station, grace_minutes=5, contacts=[contact])
 

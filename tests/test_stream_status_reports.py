@@ -8,7 +8,7 @@ import pytest
 from stations.choices import CheckSource
 from stations.monitor import report_stream_status
 from tests.factories import AlertPolicyFactory, StreamFactory, WebhookFactory
-from webhooks.choices import Trigger
+from webhooks.event_types import STREAM_ALERT
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def stream():
 
 @pytest.fixture
 def policy(stream):
-    contact = WebhookFactory(station=stream.station, trigger=Trigger.STREAM_ALERT)
+    contact = WebhookFactory(station=stream.station, event_type=STREAM_ALERT.name)
     return AlertPolicyFactory(station=stream.station, grace_minutes=0, contacts=[contact])
 
 

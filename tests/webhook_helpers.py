@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from webhooks import engine
-from webhooks.choices import Trigger
+from webhooks.event_types import NEWTRACK
 from webhooks.models import Delivery
 from webhooks.payloads import newtrack_event
 from webhooks.publish import publish
@@ -26,7 +26,7 @@ def publish_track(webhook, capture_on_commit) -> Delivery:
     with capture_on_commit(execute=True):
         event = publish(
             station=webhook.station,
-            event_type=Trigger.NEWTRACK,
+            event_type=NEWTRACK.name,
             payload=TRACK_PAYLOAD,
             webhooks=[webhook],
         )
@@ -38,7 +38,7 @@ def publish_track_unqueued(webhook):
     engine's own due-time dispatch (poller, sweep, drain) can send it."""
     return publish(
         station=webhook.station,
-        event_type=Trigger.NEWTRACK,
+        event_type=NEWTRACK.name,
         payload=TRACK_PAYLOAD,
         webhooks=[webhook],
         queue_work=False,

@@ -12,8 +12,9 @@ remembers about one subject (a stream for condition `any`; all its streams toget
   and contacts escalate.
 
 `evaluate_alert_policies` is the shell: it runs after every recorded check (for the
-policies covering that stream) and on the monitor's periodic tick (all policies), so a
-grace period ends on time even when no check arrives at that moment. Each policy is
+policies covering that stream; webhooks/receivers.py hears `stream_checked`) and on its
+own minutely tick (all policies, webhooks.tasks), so a grace period ends on time even
+when no check arrives at that moment. Each policy is
 evaluated under a row lock, so concurrent checks never send an alert twice; what it
 remembers lives in AlertState rows, which exist only while a subject is down.
 """
@@ -26,15 +27,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from stations.models import Stream
-from webhooks.choices import AlertCondition, AlertType, Trigger
+from webhooks.choices import AlertCondition, AlertType
+from webhooks.event_types import STREAM_ALERT, StreamAlert
 from webhooks.models import AlertPolicy, AlertState
-from webhooks.payloads import alert_stream, stream_alert
-from webhooks.publish import publish
+from webhooks.publish import publish_event
 
 __all__ = [
     "Memory",
     "Observation",
-    "alert_payload",
     "decide",
     "evaluate_alert_policies",
     "observe_all",
@@ -94,42 +94,23 @@ def observe_all(streams: list[Stream]) -> Observation:
     return Observation(is_down=True, since=max(starts) if starts else None)
 
 
-def alert_payload(
-    *, policy: AlertPolicy, stream: Stream | None, alert_type: AlertType, now: datetime
-) -> dict:
-    subject = None
-    if stream is not None:
-        subject = alert_stream(
-            stream_id=str(stream.uuid),
-            name=stream.name,
-            listening_url=stream.listening_url,
-            silence=bool(stream.is_silent) if stream.silence_detection else None,
-        )
-    return stream_alert(
-        timestamp=now,
-        event_type=alert_type,
-        station_id=str(policy.station.uuid),
-        station_name=policy.station.name,
-        stream=subject,
-    )
-
-
 def _send(policy: AlertPolicy, stream: Stream | None, alert_type: AlertType, now: datetime):
-    contacts = policy.contacts.filter(
-        enabled=True, station_id=policy.station_id, trigger=Trigger.STREAM_ALERT
-    )
+    """Publish the alert to the policy's contacts (enabled stream alert webhooks of its
+    station, as STREAM_ALERT selects them)."""
     logger.info(
         "Alert policy %r: %s %s",
         policy.name,
         stream.name if stream else "all streams",
         alert_type,
     )
-    publish(
+    alert = StreamAlert(
         station=policy.station,
-        event_type=Trigger.STREAM_ALERT,
-        payload=alert_payload(policy=policy, stream=stream, alert_type=alert_type, now=now),
-        webhooks=contacts,
+        stream=stream,
+        alert_type=alert_type,
+        at=now,
+        contact_ids=frozenset(policy.contacts.values_list("pk", flat=True)),
     )
+    publish_event(STREAM_ALERT, alert)
 
 
 def _remember(

@@ -7,12 +7,9 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from django_q.signals import post_spawn
+        from webhooks import tasks  # noqa: F401  (declares its periodic jobs)
+        from webhooks.receivers import connect_receivers
 
-        from webhooks.due_poller import start_delivery_engine
-        from webhooks.push import connect_receivers
-
-        post_spawn.connect(start_delivery_engine, dispatch_uid="delivery-engine")
         connect_receivers()
 
 

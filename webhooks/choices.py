@@ -1,15 +1,8 @@
 from django.db import models
 
-__all__ = ["AlertCondition", "AlertType", "DeliveryStatus", "Trigger"]
+__all__ = ["AlertCondition", "AlertType", "DeliveryStatus"]
 
-
-class Trigger(models.TextChoices):
-    """What a webhook listens to; also the type of the events it receives."""
-
-    PUSH = "push", "Push messages (RadioManager)"
-    NEWTRACK = "station.studio.newtrack", "station.studio.newtrack"
-    ENCODER_STATUS = "station.encoder.statuschange", "station.encoder.statuschange"
-    STREAM_ALERT = "stream.alert", "Stream alert contact (Radio Mast)"
+# The event types (what a webhook listens to) are a registry: webhooks/event_types.py.
 
 
 class DeliveryStatus(models.TextChoices):

@@ -3,11 +3,18 @@
 from django import forms
 
 from stations.choices import PushModel
-from webhooks.choices import Trigger
+from webhooks import event_types
+from webhooks.event_types import Pacing
 from webhooks.models import AlertPolicy, Webhook
 from webhooks.signing import secret_problem
 
 __all__ = ["AlertPolicyForm", "RedeliverFailedSinceForm", "ResyncForm", "WebhookForm"]
+
+
+def _paced_by(pacing: Pacing) -> str:
+    """The webhooks that may use `pacing`, for an error message."""
+    labels = [t.label for t in event_types.registered() if t.pacing == pacing]
+    return f"{' and '.join(labels)} webhooks"
 
 
 class WebhookForm(forms.ModelForm):
@@ -41,7 +48,7 @@ class WebhookForm(forms.ModelForm):
             "station",
             "name",
             "url",
-            "trigger",
+            "event_type",
             "models",
             "enabled",
             "delay_s",
@@ -57,11 +64,15 @@ class WebhookForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        trigger = cleaned.get("trigger")
-        if cleaned.get("throttle_s") and trigger != Trigger.NEWTRACK:
-            self.add_error("throttle_s", "Throttling applies to now-playing webhooks only.")
-        if cleaned.get("debounce_s") and trigger != Trigger.PUSH:
-            self.add_error("debounce_s", "Debouncing applies to push webhooks only.")
+        pacing = event_types.get(cleaned["event_type"]).pacing if "event_type" in cleaned else None
+        if cleaned.get("throttle_s") and pacing != Pacing.THROTTLE:
+            self.add_error(
+                "throttle_s", f"Throttling applies to {_paced_by(Pacing.THROTTLE)} only."
+            )
+        if cleaned.get("debounce_s") and pacing != Pacing.DEBOUNCE:
+            self.add_error(
+                "debounce_s", f"Debouncing applies to {_paced_by(Pacing.DEBOUNCE)} only."
+            )
         if cleaned.get("new_secret") and cleaned.get("remove_secret"):
             self.add_error("remove_secret", "Either set a new secret or remove it, not both.")
         if cleaned.get("new_key") and cleaned.get("remove_key"):
@@ -145,7 +156,11 @@ class AlertPolicyForm(forms.ModelForm):
         foreign = [w.name for w in cleaned.get("contacts", []) if w.station_id != station.pk]
         if foreign:
             self.add_error("contacts", f"Not webhooks of {station}: {', '.join(sorted(foreign))}.")
-        wrong = [w.name for w in cleaned.get("contacts", []) if w.trigger != Trigger.STREAM_ALERT]
+        wrong = [
+            w.name
+            for w in cleaned.get("contacts", [])
+            if w.event_type != event_types.STREAM_ALERT.name
+        ]
         if wrong:
             self.add_error(
                 "contacts",

@@ -1,4 +1,8 @@
-"""publish(): the one way an event enters the hub, whatever its family.
+"""Publishing: the one way an event enters the hub, whatever its type.
+
+`publish_event(event_type, subject)` publishes one event about a domain object to the
+webhooks its type selects (webhooks.event_types); `publish()` and `publish_batch()` take a
+ready payload and the webhooks (push messages, test events).
 
 In the caller's transaction it writes the Event (the outbox) and one Delivery per
 webhook, and announces the deliveries that are due (webhooks.queueing: the workers hear of
@@ -19,32 +23,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from stations.actors import Actor, current_actor
 from stations.models import Station
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import EventType
 from webhooks.inserts import insert_all
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.payloads import encode_body
 from webhooks.queueing import announce_due_deliveries
+from webhooks.selectors import webhooks_for
 
-__all__ = ["Draft", "publish", "publish_batch", "webhooks_for"]
-
-# What publishing reads of a webhook: its routing and its pacing options.
-PUBLISHING_FIELDS = ("trigger", "models", "delay_s", "throttle_s", "debounce_s")
-
-
-def webhooks_for(station: Station | int, trigger: Trigger) -> QuerySet[Webhook]:
-    """The station's enabled webhooks for `trigger`, in id order (the default order by
-    station name costs a join), with only PUBLISHING_FIELDS loaded (publishing never
-    signs, so never decrypts a secret either)."""
-    return (
-        Webhook.objects.filter(station=station, trigger=trigger, enabled=True)
-        .order_by("pk")
-        .only(*PUBLISHING_FIELDS)
-    )
+__all__ = ["Draft", "publish", "publish_batch", "publish_event", "subscribers"]
 
 
 def _supersede(delivery: Delivery | None, now: datetime) -> bool:
@@ -100,7 +92,7 @@ class Draft:
     """One event to publish: what publish() takes, for publishing many at once."""
 
     station_id: int
-    event_type: Trigger
+    event_type: str
     payload: dict[str, Any]
     webhooks: list[Webhook]
     actor: Actor
@@ -125,7 +117,7 @@ def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[E
         events = [
             Event(
                 station_id=d.station_id,
-                type=d.event_type,
+                event_type=d.event_type,
                 body=encode_body(d.payload),
                 job_id=d.job_id,
                 model_id=d.model_id,
@@ -160,7 +152,7 @@ def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[E
 def publish(
     *,
     station: Station,
-    event_type: Trigger,
+    event_type: str,
     payload: dict[str, Any],
     webhooks: Iterable[Webhook],
     actor: Actor | None = None,
@@ -186,6 +178,40 @@ def publish(
         job_id=job_id,
         model_id=model_id,
         coalesce_key=coalesce_key,
+        is_test=is_test,
+    )
+    events = publish_batch([draft], queue_work=queue_work)
+    return events[0] if events else None
+
+
+def subscribers(event_type: EventType, subject: Any) -> list[Webhook]:
+    """The webhooks an event about `subject` goes to: its station's enabled webhooks of
+    the type that the type accepts for it."""
+    return [
+        webhook
+        for webhook in webhooks_for(subject.station_id, event_type.name)
+        if event_type.accepts(webhook, subject)
+    ]
+
+
+def publish_event(
+    event_type: EventType,
+    subject: Any,
+    *,
+    webhooks: Iterable[Webhook] | None = None,
+    actor: Actor | None = None,
+    is_test: bool = False,
+    queue_work: bool = True,
+) -> Event | None:
+    """Publish one event about `subject`, its body built by the type, to its
+    `subscribers` (or to `webhooks`); None when there is no webhook. See publish()."""
+    draft = Draft(
+        station_id=subject.station_id,
+        event_type=event_type.name,
+        payload=event_type.build(subject),
+        webhooks=list(subscribers(event_type, subject) if webhooks is None else webhooks),
+        actor=actor or current_actor(),
+        coalesce_key=event_type.coalesce_key(subject),
         is_test=is_test,
     )
     events = publish_batch([draft], queue_work=queue_work)

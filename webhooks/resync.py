@@ -16,12 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from stations.actors import Actor
+from stations.changes import Change
 from stations.choices import PushAction, PushModel
 from stations.models import Broadcast, Campaign, Contact, Item, Presenter, Program
 from webhooks import queueing
-from webhooks.choices import Trigger
+from webhooks.event_types import PUSH
 from webhooks.models import ACTIVE_RESYNC_STATUSES, ResyncJob, Webhook
-from webhooks.push import Change, publish_push_changes
+from webhooks.push import publish_push_changes
 
 __all__ = ["ResyncRefused", "resync_querysets", "run_resync", "start_resync"]
 
@@ -58,7 +59,7 @@ def start_resync(
 ) -> ResyncJob:
     """Record the job and queue it after commit. Refused for non-push webhooks, empty
     windows, and while another resync of the same webhook is queued or running."""
-    if webhook.trigger != Trigger.PUSH:
+    if webhook.event_type != PUSH.name:
         raise ResyncRefused(f"{webhook.name} is not a push webhook.")
     if window_end <= window_start:
         raise ResyncRefused("The window must end after it starts.")

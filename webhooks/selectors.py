@@ -10,7 +10,7 @@ from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 
 from stations.models import Station, Stream
 from webhooks.breaker import describe
-from webhooks.choices import Trigger
+from webhooks.event_types import STREAM_ALERT
 from webhooks.models import (
     ACTIVE_RESYNC_STATUSES,
     Delivery,
@@ -22,17 +22,32 @@ from webhooks.models import (
 
 __all__ = [
     "HOURS_SHOWN",
+    "PUBLISHING_FIELDS",
     "deliveries_matching",
     "hourly_outcomes",
     "outcome_totals",
     "recent_deliveries",
     "resync_in_progress",
     "station_overviews",
+    "webhooks_for",
     "webhooks_with_health",
 ]
 
 HOURS_SHOWN = 24
 RECENT_ALERTS_SHOWN = 10
+# What publishing reads of a webhook: its routing and its pacing options.
+PUBLISHING_FIELDS = ("event_type", "models", "delay_s", "throttle_s", "debounce_s")
+
+
+def webhooks_for(station: Station | int, event_type: str) -> QuerySet[Webhook]:
+    """The station's enabled webhooks of `event_type`, in id order (the default order by
+    station name costs a join), with only PUBLISHING_FIELDS loaded (publishing never
+    signs, so never decrypts a secret either)."""
+    return (
+        Webhook.objects.filter(station=station, event_type=event_type, enabled=True)
+        .order_by("pk")
+        .only(*PUBLISHING_FIELDS)
+    )
 
 
 def _since(now: datetime) -> datetime:
@@ -143,7 +158,7 @@ def station_overviews(
     streams_down = list(Stream.objects.filter(monitored=True, is_up=False))
     overviews = []
     for station in stations:
-        alerts = Event.objects.filter(station=station, type=Trigger.STREAM_ALERT, is_test=False)
+        alerts = Event.objects.filter(station=station, event_type=STREAM_ALERT.name, is_test=False)
         overviews.append(
             {
                 "station": station,

@@ -10,23 +10,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from stations.actors import Actor
-from stations.choices import EncoderStatus
-from webhooks import engine, queueing
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks import engine, event_types, queueing
+from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, Webhook
-from webhooks.payloads import (
-    alert_stream,
-    encoder_statuschange_event,
-    newtrack_event,
-    push_message,
-    stream_alert,
-)
-from webhooks.publish import publish
+from webhooks.publish import publish_event
 from webhooks.signing import generate_secret
 
 __all__ = [
     "deliveries_redeliver",
-    "sample_payload",
     "webhook_disable",
     "webhook_enable",
     "webhook_redeliver_failed_since",
@@ -37,68 +28,17 @@ __all__ = [
 logger = logging.getLogger("stationhooks.webhooks")
 
 
-def sample_payload(*, webhook: Webhook, actor, now: datetime) -> dict:
-    """A realistic body for the webhook's trigger, built from the station's own data
-    where it has some (its first encoder or stream), so receivers can test parsing."""
-    station = webhook.station
-    if webhook.trigger == Trigger.PUSH:
-        return push_message(
-            action="update",
-            model=(webhook.models or ["program"])[0],
-            model_id=0,
-            job_id=0,
-            resync=False,
-            station_id=station.pk,
-            user_id=getattr(actor, "pk", None),
-            api_id=None,
-        )
-    if webhook.trigger == Trigger.NEWTRACK:
-        return newtrack_event(
-            timestamp=now,
-            station_id=station.public_id,
-            station_name=station.name,
-            track_id="med_test",
-            title="Test Track",
-            artist="StationHooks",
-            album="Test Events",
-            duration=180,
-        )
-    if webhook.trigger == Trigger.ENCODER_STATUS:
-        encoder = station.encoders.first()
-        return encoder_statuschange_event(
-            timestamp=now,
-            station_id=station.public_id,
-            station_name=station.name,
-            encoder_id=encoder.public_id if encoder else "enc_test",
-            encoder_name=encoder.name if encoder else "Test Encoder",
-            status=EncoderStatus.CONNECTED,
-            previous_status=EncoderStatus.DISCONNECTED,
-        )
-    stream = station.streams.first()
-    return stream_alert(
-        timestamp=now,
-        event_type="down",
-        station_id=str(station.uuid),
-        station_name=station.name,
-        stream=alert_stream(
-            stream_id=str(stream.uuid),
-            name=stream.name,
-            listening_url=stream.listening_url,
-            silence=False if stream.silence_detection else None,
-        )
-        if stream
-        else None,
-    )
-
-
 def webhook_send_test_event(*, webhook: Webhook, actor) -> Delivery:
     """Send a test event to this webhook now, in the caller's process, and return the
-    delivery with its outcome, so the operator sees the receiver's answer at once."""
+    delivery with its outcome, so the operator sees the receiver's answer at once. Its
+    body is the event type's own, built from a sample subject (the station's own encoder
+    or stream where it has one), so receivers can test their parsing."""
+    event_type = event_types.get(webhook.event_type)
+    subject = event_type.sample(webhook=webhook, actor=actor, now=timezone.now())
     with transaction.atomic():
-        event = publish(
-            station=webhook.station,
-            event_type=webhook.trigger,
-            payload=sample_payload(webhook=webhook, actor=actor, now=timezone.now()),
+        event = publish_event(
+            event_type,
+            subject,
             webhooks=[webhook],
             actor=Actor(user_id=actor.pk),
             is_test=True,

@@ -1,12 +1,21 @@
-"""django-q2 entry points, kept thin: they call the delivery engine and the resync job."""
+"""django-q2 entry points, kept thin: they call the delivery engine, the resync job, the
+alert policies and retention. Periodic ones declare their schedule here (config.periodic)."""
 
+from django.utils import timezone
 from django_q.conf import Conf
 
-from webhooks import due_poller, engine, resync, retention
+from config.periodic import periodic
+from webhooks import alerts, due_poller, engine, resync, retention
 
-__all__ = ["drain_due_deliveries", "prune_delivery_log", "run_resync"]
+__all__ = [
+    "drain_due_deliveries",
+    "evaluate_alert_policies",
+    "prune_delivery_log",
+    "run_resync",
+]
 
 
+@periodic("Sweep due and stuck deliveries", minutes=1)
 def drain_due_deliveries() -> int:
     """The minutely sweep, and the sync mode's send after commit: in a worker process it
     wakes the engine (starting it if it is not running); in sync mode it sends what is due
@@ -22,5 +31,13 @@ def run_resync(job_id: int) -> None:
     resync.run_resync(job_id)
 
 
+@periodic("Prune the delivery log", hourly=True)
 def prune_delivery_log() -> int:
     return retention.prune_delivery_log()
+
+
+@periodic("Evaluate alert policies", minutes=1)
+def evaluate_alert_policies() -> int:
+    """The alert policies' tick: a grace period ends on time even when no check of the
+    stream arrives at that moment. Returns the alerts published."""
+    return alerts.evaluate_alert_policies(now=timezone.now())

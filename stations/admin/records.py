@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from django.utils.translation import ngettext
 
 from guards.forms import JSONInputField
+from stations.changes import change_batch
 from stations.models import Broadcast, Campaign, Contact, Item, Presenter, Program
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin, scope_to_operator
-from webhooks.push import change_batch
 
 __all__ = [
     "BroadcastAdmin",

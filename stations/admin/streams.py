@@ -34,7 +34,7 @@ class StreamAdmin(StationScopedAdmin):
     ]
     list_filter = [("station", ScopedRelatedFilter), "monitored", "is_up", "silence_detection"]
     list_select_related = ["station"]
-    search_fields = ["name", "listening_url"]
+    search_fields = ["name", "listening_url", "=uuid"]
     readonly_fields = [
         "uuid",
         "state",

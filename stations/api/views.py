@@ -24,8 +24,8 @@ from rest_framework.response import Response
 from stations.actors import acting_as
 from stations.api import MAX_ID, filters, serializers
 from stations.api.permissions import BelongsToKeyStation
+from stations.changes import change_batch
 from stations.models import Broadcast, Campaign, Contact, Item, Presenter, Program
-from webhooks.push import change_batch
 
 __all__ = [
     "BroadcastViewSet",
@@ -69,6 +69,8 @@ class StationRecordViewSet(viewsets.ModelViewSet):
         if obj is None:
             raise NotFound()
         self.check_object_permissions(self.request, obj)
+        if self.action in ("update", "partial_update"):
+            obj.snapshot()  # to tell a change from a no-op save
         return obj
 
     @contextmanager

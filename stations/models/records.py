@@ -5,6 +5,12 @@ Deletes are soft: push receivers fetch an object after its `delete` message, so 
 must stay. `objects` hides deleted rows; `all_objects` sees every row. Every create,
 update (a save that changes a stored value), delete and recover is announced
 (stations.changes) in the transaction of the change.
+
+Telling an update from a no-op save needs the values as stored. An object loaded on its
+own (`get()`, as the admin's change page and `refresh_from_db` load it) or just saved
+keeps a snapshot of them; rows loaded by the page (lists, iteration) do not, and saving
+one compares with its row in the database instead (one SELECT), so a no-op save still
+sends nothing.
 """
 
 import copy
@@ -20,7 +26,14 @@ __all__ = ["StationRecord"]
 
 
 class SoftDeleteQuerySet(models.QuerySet):
-    """Bulk soft delete and recover: one UPDATE, and one push message per row changed."""
+    """Bulk soft delete and recover: one UPDATE, and one push message per row changed.
+    An object loaded alone (`get()`) keeps a snapshot for change detection."""
+
+    def get(self, *args, **kwargs):
+        instance = super().get(*args, **kwargs)
+        if isinstance(instance, self.model):  # not a row of values()
+            instance.snapshot()
+        return instance
 
     def _mark(self, *, deleted: bool, action: PushAction) -> int:
         with transaction.atomic(using=self.db, savepoint=False):
@@ -85,26 +98,49 @@ class StationRecord(models.Model):
             super().save(*args, **kwargs)
             if action:
                 announce_changes(type(self), [(self.pk, self.station_id)], action)
-        self._stored = copy.deepcopy(
-            {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
-        )
+        self.snapshot()
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._stored = copy.deepcopy(dict(zip(field_names, values, strict=True)))
-        return instance
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        """Reloaded values are stored values: the snapshot takes them (only them, when
+        `fields` loads a deferred field, so changes made meanwhile still count)."""
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        stored = getattr(self, "_stored", None)
+        if fields is None:
+            self.snapshot()
+        elif stored is not None:
+            names = {getattr(self._meta.get_field(name), "attname", None) for name in fields}
+            reloaded = {k: v for k, v in self._loaded_values().items() if k in names}
+            stored.update(copy.deepcopy(reloaded))
+
+    def _loaded_values(self) -> dict:
+        """The values of the fields loaded into this object (deferred ones are not)."""
+        return {
+            f.attname: self.__dict__[f.attname]
+            for f in self._meta.concrete_fields
+            if f.attname in self.__dict__ and f.attname not in self.IGNORED_FOR_CHANGES
+        }
+
+    def snapshot(self) -> None:
+        """Remember the values as stored now, to tell a change from a no-op save later.
+        Taken where a change can follow: on a lone load (`get()`), after a save."""
+        self._stored = copy.deepcopy(self._loaded_values())
 
     def _has_changes(self) -> bool:
-        """Whether saving would change any stored value (a no-op save sends nothing)."""
+        """Whether saving would change any stored value (a no-op save sends nothing):
+        against the snapshot, or, without one, against the row in the database."""
+        current = self._loaded_values()
         stored = getattr(self, "_stored", None)
         if stored is None:
-            return True
-        return any(
-            getattr(self, name) != value
-            for name, value in stored.items()
-            if name not in self.IGNORED_FOR_CHANGES
-        )
+            stored = (
+                type(self)
+                .all_objects.using(self._state.db)
+                .filter(pk=self.pk)
+                .values(*current)
+                .first()
+            )
+            if stored is None:
+                return True
+        return any(current[name] != stored.get(name) for name in current)
 
     @property
     def is_deleted(self) -> bool:

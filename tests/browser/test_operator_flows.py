@@ -69,7 +69,7 @@ def test_create_webhook_send_test_event_and_inspect_the_log(
     Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
     browser.find_element(By.ID, "id_name").send_keys("Website widget")
     browser.find_element(By.ID, "id_url").send_keys(httpserver.url_for("/hook"))
-    Select(browser.find_element(By.ID, "id_trigger")).select_by_value("station.studio.newtrack")
+    Select(browser.find_element(By.ID, "id_event_type")).select_by_value("station.studio.newtrack")
     browser.find_element(By.ID, "id_new_key").send_keys("widget-key-0001")
     screenshot("02-add-webhook")
     _click_and_load(browser, browser.find_element(By.NAME, "_continue"))
@@ -99,7 +99,7 @@ def test_manual_resync_with_a_date_window(browser, live_server, operator, httpse
     ContactFactory.create_batch(3, station=station)
     httpserver.expect_request("/push").respond_with_data("ok")
     webhook = WebhookFactory(
-        station=station, name="Scheduler", trigger="push", url=httpserver.url_for("/push")
+        station=station, name="Scheduler", event_type="push", url=httpserver.url_for("/push")
     )
     _log_in(browser, live_server, screenshot)
     # when the operator starts a resync with a window
@@ -134,7 +134,7 @@ def test_create_an_alert_policy(browser, live_server, operator, screenshot):
     # given a station with a stream and a stream alert contact
     station = StationFactory(name="Radio Example")
     StreamFactory(station=station, name="Stream 1")
-    WebhookFactory(station=station, name="Pager", trigger="stream.alert")
+    WebhookFactory(station=station, name="Pager", event_type="stream.alert")
     _log_in(browser, live_server, screenshot)
     # when the operator adds a policy for all streams with a grace period
     browser.get(f"{live_server.url}/admin/webhooks/alertpolicy/add/")

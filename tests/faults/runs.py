@@ -2,7 +2,8 @@
 
 from stations.actors import current_actor
 from tests.webhook_helpers import TRACK_PAYLOAD
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import NEWTRACK
 from webhooks.models import Delivery
 from webhooks.publish import Draft, publish_batch
 
@@ -19,7 +20,7 @@ def publish_tracks_unqueued(webhook, count: int) -> list[str]:
         [
             Draft(
                 station_id=webhook.station_id,
-                event_type=Trigger.NEWTRACK,
+                event_type=NEWTRACK.name,
                 payload=TRACK_PAYLOAD,
                 webhooks=[webhook],
                 actor=current_actor(),

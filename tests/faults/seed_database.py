@@ -19,11 +19,11 @@ def seed(receiver_url: str, messages: int) -> dict:
 
     from tests.factories import ApiKeyFactory, WebhookFactory
     from tests.faults.runs import publish_tracks_unqueued
-    from webhooks.choices import Trigger
+    from webhooks.event_types import PUSH
 
     with transaction.atomic():
         api_key = ApiKeyFactory()
-        WebhookFactory(station=api_key.station, url=receiver_url, trigger=Trigger.PUSH)
+        WebhookFactory(station=api_key.station, url=receiver_url, event_type=PUSH.name)
         tracks = WebhookFactory(station=api_key.station, url=receiver_url)
         publish_tracks_unqueued(tracks, messages)
     return {"api_key": api_key.raw_key}

@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from stations import inbound
 from stations.admin.records import ProgramAdmin
 from stations.api.serializers import ProgramSerializer
 from stations.models import Program, TrackPlay
@@ -21,8 +20,9 @@ from tests.factories import ApiKeyFactory, WebhookFactory
 from tests.faults.chaos_receiver import ChaosReceiver
 from tests.faults.runs import print_summary
 from tests.webhook_helpers import drain_until_settled
-from webhooks import push
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks import push, receivers
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import NEWTRACK, PUSH
 from webhooks.models import Delivery, DeliveryAttempt, Event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -41,8 +41,8 @@ def receiver():
 @pytest.fixture
 def api_key(receiver):
     key = ApiKeyFactory(station__name="Radio Example")
-    WebhookFactory(station=key.station, url=receiver.url, trigger=Trigger.PUSH)
-    WebhookFactory(station=key.station, url=receiver.url, trigger=Trigger.NEWTRACK)
+    WebhookFactory(station=key.station, url=receiver.url, event_type=PUSH.name)
+    WebhookFactory(station=key.station, url=receiver.url, event_type=NEWTRACK.name)
     return key
 
 
@@ -82,7 +82,7 @@ def assert_nothing_left_and_control_goes_through(fault, receiver, api, *, failed
     response = api.post("/api/v1/programs/", {"title": "Control"}, format="json")
     assert response.status_code == 201, response.content
     drain_until_settled()
-    control = Event.objects.get(model_id=response.json()["id"], type=Trigger.PUSH)
+    control = Event.objects.get(model_id=response.json()["id"], event_type=PUSH.name)
     assert list(receiver.served) == [control.message_id]
     assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
     print_summary(
@@ -192,13 +192,13 @@ def test_inbound_track_failing_after_its_event_is_written_leaves_nothing(
     receiver, api, monkeypatch
 ):
     # given the now-playing hook failing right after the event was written
-    original_publish = inbound.publish
+    original_publish = receivers.publish_event
 
-    def publish_then_fail(**kwargs):
-        assert original_publish(**kwargs) is not None
+    def publish_then_fail(*args, **kwargs):
+        assert original_publish(*args, **kwargs) is not None
         raise HalfWay("after the event")
 
-    monkeypatch.setattr(inbound, "publish", publish_then_fail)
+    monkeypatch.setattr(receivers, "publish_event", publish_then_fail)
 
     # when
     response = api.post("/api/v1/studio/tracks/", {"title": "Hey Jude"}, format="json")

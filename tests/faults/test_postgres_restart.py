@@ -190,7 +190,9 @@ def test_a_database_restart_mid_run_loses_nothing(private_postgres):
         programs = {row[0] for row in query(database_url, "SELECT id FROM stations_program")}
         creates = Counter(
             json.loads(body)["model_id"]
-            for (body,) in query(database_url, "SELECT body FROM webhooks_event WHERE type='push'")
+            for (body,) in query(
+                database_url, "SELECT body FROM webhooks_event WHERE event_type='push'"
+            )
         )
         assert creates == Counter(programs), "a change without its event or an event without"
         answered_created = {created for _, status, created in writer.outcomes if status == 201}

@@ -1,62 +1,53 @@
-"""The delivery log: read-only, searchable by exact ids, with each delivery's attempts and
-a redeliver action."""
-
-import json
+"""The delivery log: read-only for everyone (only retention prunes it), searchable by exact
+ids, each delivery with what it was about and the timeline of its attempts, and a
+redeliver action."""
 
 from django.contrib import admin, messages
-from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from stations.admin.display import ReadOnlyAdminMixin, ReadOnlyInline
+from stations.admin.display import ReadOnlyAdminMixin
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
+from stations.times import moment
 from webhooks import services
-from webhooks.admin import views
+from webhooks.admin import presenters, views
 from webhooks.admin.paginator import EstimatedCountPaginator
-from webhooks.choices import DeliveryStatus
-from webhooks.models import Delivery, DeliveryAttempt
+from webhooks.admin.subjects import subject_of
+from webhooks.models import Delivery
 from webhooks.selectors import deliveries_matching
 
-__all__ = ["DeliveryAdmin", "DeliveryAttemptInline"]
+__all__ = ["DeliveryAdmin", "TestEventFilter"]
 
 
-class DeliveryAttemptInline(ReadOnlyInline):
-    model = DeliveryAttempt
-    fields = [
-        "number",
-        "manual",
-        "started_at",
-        "duration_ms",
-        "response_status",
-        "error",
-        "request_headers",
-        "response_headers",
-        "response_body",
-    ]
-    readonly_fields = fields
+class TestEventFilter(admin.SimpleListFilter):
+    """Test events (sent from a webhook's page) apart from real ones."""
+
+    title = "test events"
+    parameter_name = "test"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No test events"), ("only", "Test events only")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "only"):
+            return queryset.filter(event__is_test=self.value() == "only")
+        return queryset
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
+    deletable = False  # the log is evidence: only retention prunes it
     change_form_template = "admin/webhooks/delivery/change_form.html"
-    list_display = [
-        "id",
-        "created_at",
-        "station",
-        "webhook",
-        "event_type",
-        "status_badge",
-        "attempt_count",
-        "last_status_code",
-        "next_attempt_at",
-    ]
+    list_display = ["id", "created", "webhook_and_station", "about", "status_badge", "attempts"]
+    list_display_links = ["id", "created"]
     list_filter = [
         ("station", ScopedRelatedFilter),
         ("webhook", ScopedRelatedFilter),
-        "event_type",
         "status",
+        "event_type",
+        TestEventFilter,
         "created_at",
     ]
     search_fields = ["=event__message_id"]
@@ -65,26 +56,9 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     ordering = ["-created_at"]
-    inlines = [DeliveryAttemptInline]
     actions = ["redeliver"]
-    readonly_fields = [
-        "event_type",
-        "station",
-        "webhook",
-        "status_badge",
-        "message_id",
-        "job_id",
-        "attempt_count",
-        "auto_retry",
-        "next_attempt_at",
-        "lease_expires_at",
-        "last_status_code",
-        "last_error",
-        "created_at",
-        "finished_at",
-        "body",
-    ]
-    fields = readonly_fields
+    fields = ["status_badge"]
+    readonly_fields = ["status_badge"]
 
     def get_queryset(self, request):
         """With the station and webhook every row of the list shows, and the event the
@@ -98,31 +72,53 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
             return queryset, False
         return deliveries_matching(queryset, term), False
 
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj):
+        return moment(obj.created_at)
+
+    @admin.display(description="webhook")
+    def webhook_and_station(self, obj):
+        return format_html(
+            '{}<br><span class="sh-muted sh-small">{}</span>', obj.webhook.name, obj.station.name
+        )
+
+    @admin.display(description="event")
+    def about(self, obj):
+        subject = subject_of(
+            event_type=obj.event_type, body=obj.event.body, is_test=obj.event.is_test
+        )
+        test = badge("test") if obj.event.is_test else ""
+        if subject is None:
+            about = ""
+        elif subject.url:
+            about = format_html('<a class="sh-link" href="{}">{}</a>', subject.url, subject.label)
+        else:
+            about = subject.label
+        return format_html(
+            '<span class="sh-nowrap">{} {}</span><br><span class="sh-small">{}</span>',
+            obj.event_type,
+            test,
+            about,
+        )
+
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
-        """The status; a pending delivery its endpoint's breaker holds says so, and when
-        the endpoint is tried next."""
-        now = timezone.now()
-        held_until = obj.webhook.breaker_retry_at
-        if obj.status == DeliveryStatus.PENDING and held_until and obj.next_attempt_at >= now:
-            next_try = max(held_until, obj.next_attempt_at)
-            return badge("held", f"held: endpoint failing, next try at {next_try:%H:%M} UTC")
-        return badge(obj.status)
+        return presenters.status_badge(obj, now=timezone.now())
 
-    @admin.display(description="webhook-id")
-    def message_id(self, obj):
-        return obj.event.message_id
+    @admin.display(description="attempts")
+    def attempts(self, obj):
+        if obj.next_attempt_at and obj.status == "pending":
+            return format_html(
+                '{}<br><span class="sh-muted sh-small sh-nowrap">next {}</span>',
+                obj.attempt_count,
+                obj.next_attempt_at.strftime("%H:%M:%S %Z"),
+            )
+        return obj.attempt_count
 
-    @admin.display(description="job_id")
-    def job_id(self, obj):
-        return obj.event.job_id
-
-    @admin.display(description="body")
-    def body(self, obj):
-        return render_to_string(
-            "admin/webhooks/delivery/body.html",
-            {"body": json.dumps(json.loads(obj.event.body), indent=2)},
-        )
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(presenters.delivery_detail(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
         return [

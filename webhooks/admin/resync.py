@@ -2,6 +2,7 @@
 runs."""
 
 from django.contrib import admin
+from django.template.loader import render_to_string
 
 from stations.admin.display import ReadOnlyAdminMixin
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
@@ -27,7 +28,15 @@ class ResyncJobAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
     ]
     list_filter = ["status", ("webhook__station", ScopedRelatedFilter)]
     list_select_related = ["webhook", "started_by"]
-    fields = [*list_display[1:], "counts", "total", "sent", "error", "created_at", "started_at"]
+    fields = [
+        *list_display[1:],
+        "messages_per_model",
+        "total",
+        "sent",
+        "error",
+        "created_at",
+        "started_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="progress")
@@ -35,6 +44,12 @@ class ResyncJobAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
         if not obj.total:
             return "0 / 0" if obj.status == ResyncJob.Status.DONE else "-"
         return f"{obj.sent} / {obj.total} ({100 * obj.sent // obj.total} %)"
+
+    @admin.display(description="messages per model")
+    def messages_per_model(self, obj):
+        return render_to_string(
+            "admin/webhooks/resyncjob/counts.html", {"counts": sorted((obj.counts or {}).items())}
+        )
 
     def changelist_view(self, request, extra_context=None):
         """Refreshes itself every 2 s while a resync is queued or running."""

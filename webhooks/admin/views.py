@@ -19,7 +19,8 @@ from django.utils.safestring import mark_safe
 from stations.scoping import stations_for
 from webhooks import services
 from webhooks.admin.charts import outcome_chart
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks.choices import DeliveryStatus
+from webhooks.event_types import PUSH
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
 from webhooks.holding import webhook_try_now
 from webhooks.models import Webhook
@@ -77,7 +78,7 @@ def receiver_guide(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
 def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """The date-window form of Manual Resync; one job per selected push webhook."""
     ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
-    webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, trigger=Trigger.PUSH))
+    webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, event_type=PUSH.name))
     if not webhooks:
         model_admin.message_user(request, "Select at least one push webhook.", messages.ERROR)
         return redirect("admin:webhooks_webhook_changelist")

@@ -30,7 +30,7 @@ class WebhookAdmin(StationScopedAdmin):
     list_display = [
         "name",
         "station",
-        "trigger",
+        "event_type",
         "url",
         "enabled",
         "last_delivery",
@@ -39,7 +39,7 @@ class WebhookAdmin(StationScopedAdmin):
         "masked_secret",
     ]
     list_editable = ["enabled"]
-    list_filter = [("station", ScopedRelatedFilter), "trigger", "enabled"]
+    list_filter = [("station", ScopedRelatedFilter), "event_type", "enabled"]
     list_select_related = ["station"]
     search_fields = ["name", "url"]
     readonly_fields = [
@@ -56,7 +56,7 @@ class WebhookAdmin(StationScopedAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["station", "name", "url", "trigger", "models", "enabled"]}),
+        (None, {"fields": ["station", "name", "url", "event_type", "models", "enabled"]}),
         ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
         (
             "Signing and authentication",

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import Q
 
 from stations.models import Station, Stream
-from webhooks.choices import AlertCondition, Trigger
+from webhooks import event_types
+from webhooks.choices import AlertCondition
 from webhooks.models.webhook import Webhook
 
 __all__ = ["AlertPolicy", "AlertState"]
@@ -42,7 +43,7 @@ class AlertPolicy(models.Model):
         Webhook,
         blank=True,
         related_name="alert_policies",
-        limit_choices_to={"trigger": Trigger.STREAM_ALERT},
+        limit_choices_to={"event_type": event_types.STREAM_ALERT.name},
         help_text="Stream alert webhooks of the same station that receive the alerts.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

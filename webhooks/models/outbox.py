@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import Q
 
 from stations.models import Station
-from webhooks.choices import DeliveryStatus, Trigger
+from webhooks import event_types
+from webhooks.choices import DeliveryStatus
 from webhooks.models.webhook import Webhook
 
 __all__ = ["Delivery", "DeliveryAttempt", "Event", "JobCounter", "new_message_id"]
@@ -24,7 +25,7 @@ class Event(models.Model):
     """The outbox: one thing that happened at a station, with its body frozen as sent."""
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=40, choices=Trigger.choices)
+    event_type = models.CharField(max_length=40, choices=event_types.choices)
     body = models.TextField(help_text="The exact JSON bytes every delivery sends.")
     message_id = models.CharField(
         max_length=40, unique=True, default=new_message_id, help_text="Sent as webhook-id."
@@ -45,11 +46,13 @@ class Event(models.Model):
             models.Index(fields=["job_id"], name="event_job_id_idx"),
             models.Index(fields=["model_id"], name="event_model_id_idx"),
             models.Index(fields=["created_at"], name="event_created_idx"),
-            models.Index(fields=["station", "type", "-created_at"], name="event_station_type_idx"),
+            models.Index(
+                fields=["station", "event_type", "-created_at"], name="event_station_type_idx"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.message_id}"
+        return f"{self.event_type} {self.message_id}"
 
 
 class Delivery(models.Model):
@@ -60,7 +63,7 @@ class Delivery(models.Model):
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     # Its own index would be redundant: the two station indexes below lead with it.
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+", db_index=False)
-    event_type = models.CharField(max_length=40, choices=Trigger.choices)
+    event_type = models.CharField(max_length=40, choices=event_types.choices)
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -136,7 +139,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Delivery {self.pk} of {self.event_type}"
+        return f"Delivery #{self.pk}: {self.event_type} to {self.webhook}"
 
 
 class DeliveryAttempt(models.Model):

@@ -6,8 +6,8 @@ from django.db.models import JSONField
 
 from stations.choices import PushModel
 from stations.models import Station
+from webhooks import event_types
 from webhooks.breaker import Breaker
-from webhooks.choices import Trigger
 from webhooks.encryption import EncryptedTextField
 from webhooks.signing import generate_secret, mask_secret
 from webhooks.targets import validate_target_url
@@ -19,7 +19,7 @@ class Webhook(models.Model):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="webhooks")
     name = models.CharField(max_length=200)
     url = models.URLField(max_length=2000, verbose_name="URL")
-    trigger = models.CharField(max_length=40, choices=Trigger.choices)
+    event_type = models.CharField(max_length=40, choices=event_types.choices)
     enabled = models.BooleanField(default=True)
     secret = EncryptedTextField(
         blank=True,
@@ -73,7 +73,7 @@ class Webhook(models.Model):
 
     class Meta:
         ordering = ["station", "name"]
-        indexes = [models.Index(fields=["station", "trigger", "enabled"])]
+        indexes = [models.Index(fields=["station", "event_type", "enabled"])]
 
     def __str__(self) -> str:
         return self.name
@@ -94,7 +94,10 @@ class Webhook(models.Model):
         self.breaker_retry_at, self.breaker_reason = breaker.retry_at, breaker.reason[:300]
 
     def watches(self, model: str) -> bool:
-        return self.trigger == Trigger.PUSH and (not self.models or model in self.models)
+        """Whether this is a push webhook for changes of `model`."""
+        return self.event_type == event_types.PUSH.name and (
+            not self.models or model in self.models
+        )
 
     @property
     def masked_secret(self) -> str:
