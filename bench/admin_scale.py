@@ -25,7 +25,7 @@ hour, 5 % are still pending instead, a retry due), 10 % failed after 4, 5 % supe
 station's Website and On-call pager (stream alerts: rare, so its last error may be days
 old) failing, an Old widget disabled and without deliveries, a stream down;
 the hourly DeliveryStat rollup rebuilt from the attempts as the engine counts them; then
-VACUUM ANALYZE. The load takes 30-50 s on 2 shared cores.
+VACUUM ANALYZE (bench/delivery_log.py).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/stationhooks_bench_x \\
         .venv/bin/python -m bench.admin_scale
@@ -46,13 +46,13 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bench.delivery_log import load_log  # noqa: E402
 from stations.models import Station, Stream  # noqa: E402
 from webhooks.choices import DeliveryStatus  # noqa: E402
 from webhooks.event_types import ENCODER_STATUS, NEWTRACK, PUSH, STREAM_ALERT  # noqa: E402
-from webhooks.models import Delivery, DeliveryAttempt, Event, Webhook  # noqa: E402
+from webhooks.models import Delivery, DeliveryAttempt, Webhook  # noqa: E402
 
 SMALL_DELIVERIES, LARGE_DELIVERIES = 1_000, 1_000_000
-DELIVERIES_PER_EVENT = 1.6  # 3 in 5 events are push messages, each to 2 push webhooks
 SPREAD_DAYS = 30
 TARGET_MS = 300
 WARMUP_REQUESTS, REQUESTS = 5, 15
@@ -69,19 +69,6 @@ WEBHOOKS = [
     ("Encoder monitor", ENCODER_STATUS.name),
     ("On-call pager", STREAM_ALERT.name),
 ]
-
-# (status, attempts) of a delivery by its place n in the load: slot (7 n + h) mod 20, h a
-# hash of n div 20, so each run of 20 deliveries has every slot once (exactly 2 attempts
-# per delivery) while a webhook's or event type's deliveries get every outcome.
-OUTCOMES = (
-    [(DeliveryStatus.FAILED, 4)] * 2
-    + [(DeliveryStatus.SUPERSEDED, 0)]
-    + [(DeliveryStatus.PENDING, 2)]  # pending only within the last hour, else delivered
-    + [(DeliveryStatus.DELIVERED, 1)] * 6
-    + [(DeliveryStatus.DELIVERED, 2)] * 6
-    + [(DeliveryStatus.DELIVERED, 3)] * 4
-)
-RETRY_OFFSETS_S = [0, 10, 60, 300, 900]  # attempt n starts this long after the first is due
 
 
 def build_world() -> dict:
@@ -122,223 +109,6 @@ def build_world() -> dict:
     return {"superuser": superuser, "operator": operator, "stations": stations}
 
 
-# --- the log, written by the database ---------------------------------------------------
-
-EVENTS_SQL = """
-WITH numbered AS (
-    SELECT i,
-           now() - make_interval(days => %(days)s)
-               + make_interval(secs => %(days)s * 86400.0 * (i - %(first)s + 0.5) / %(count)s)
-               AS at,
-           CASE WHEN i %% 5 < 3 THEN 'push'
-                WHEN i %% 5 = 3 THEN 'station.studio.newtrack'
-                WHEN abs(hashint4(i + 7)) %% 200 = 0 THEN 'stream.alert'
-                ELSE 'station.encoder.statuschange' END AS event_type,
-           (%(station_of_bucket)s::bigint[])[1 + abs(hashint4(i)) %% 20] AS station_id
-    FROM generate_series(%(first)s, %(last)s) AS i
-)
-INSERT INTO webhooks_event
-    (station_id, event_type, body, message_id, job_id, model_id, is_test, created_at)
-SELECT n.station_id, n.event_type,
-       CASE n.event_type
-       WHEN 'push' THEN json_build_object(
-           'action', (ARRAY['create', 'update', 'update', 'delete'])[1 + n.i %% 4],
-           'model', (ARRAY['broadcast', 'item', 'program', 'presenter'])[1 + n.i / 5 %% 4],
-           'model_id', 1000 + n.i %% 5000, 'job_id', n.i, 'resync', false,
-           'station_id', n.station_id, 'user_id', null, 'api_id', 1)::text
-       WHEN 'station.studio.newtrack' THEN json_build_object(
-           'event', n.event_type, 'timestamp', to_char(n.at AT TIME ZONE 'UTC',
-                                                'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-           'station', json_build_object('id', st.public_id, 'name', st.name),
-           'track', json_build_object('id', 'med_' || substr(md5(n.i::text), 1, 12),
-                                      'title', 'Track ' || n.i %% 997,
-                                      'artist', 'Artist ' || n.i %% 311,
-                                      'album', 'Album ' || n.i %% 101,
-                                      'duration', 120 + n.i %% 300))::text
-       WHEN 'station.encoder.statuschange' THEN json_build_object(
-           'event', n.event_type, 'timestamp', to_char(n.at AT TIME ZONE 'UTC',
-                                                'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-           'station', json_build_object('id', st.public_id, 'name', st.name),
-           'encoder', json_build_object('id', 'enc_0000000' || n.station_id,
-                                        'name', 'Studio encoder',
-                                        'status', 'connected',
-                                        'previousStatus', 'disconnected'))::text
-       ELSE json_build_object(
-           'timestamp', extract(epoch FROM n.at)::bigint,
-           'summary', st.name || ' Alert: Main is down',
-           'event', json_build_object(
-               'type', 'down',
-               'stream', json_build_object('id', gen_random_uuid(), 'name', 'Main',
-                                           'listening_url', 'http://127.0.0.1:9/s'),
-               'station', json_build_object('id', st.uuid, 'name', st.name)))::text
-       END,
-       'msg_' || md5('bench-' || n.i),
-       CASE WHEN n.event_type = 'push' THEN n.i END,
-       CASE WHEN n.event_type = 'push' THEN 1000 + n.i %% 5000 END,
-       false, n.at
-FROM numbered n JOIN stations_station st ON st.id = n.station_id
-"""
-
-DELIVERIES_SQL = """
-WITH fanned AS (
-    SELECT e.id AS event_id, w.id AS webhook_id, e.station_id, e.event_type, e.created_at,
-           row_number() OVER () - 1 AS n
-    FROM webhooks_event e
-    JOIN webhooks_webhook w
-      ON w.station_id = e.station_id AND w.event_type = e.event_type AND w.enabled
-    WHERE e.id > %(after_event)s
-), shaped AS (
-    SELECT f.*, o.attempts,
-           CASE WHEN o.status = 'pending' AND f.created_at < now() - interval '1 hour'
-                THEN 'delivered' ELSE o.status END AS status
-    FROM fanned f
-    JOIN unnest(%(statuses)s::text[], %(attempts)s::int[]) WITH ORDINALITY
-         AS o(status, attempts, ord)
-      ON o.ord = 1 + (7 * f.n + abs(hashint4((f.n / 20)::int))) %% 20
-)
-INSERT INTO webhooks_delivery
-    (event_id, webhook_id, station_id, event_type, status, attempt_count, auto_retry,
-     scheduled_at, coalesce_key, next_attempt_at, lease_expires_at, last_status_code,
-     last_error, created_at, updated_at, finished_at)
-SELECT event_id, webhook_id, station_id, type, status, attempts, true,
-       created_at, '',
-       CASE WHEN status = 'pending'
-            THEN created_at + make_interval(secs => (%(offsets)s::int[])[attempts + 1]) END,
-       NULL,
-       CASE status WHEN 'delivered' THEN 200 WHEN 'superseded' THEN NULL ELSE 503 END,
-       CASE status WHEN 'failed' THEN 'HTTP 503' WHEN 'pending' THEN 'HTTP 503' ELSE '' END,
-       created_at,
-       created_at + make_interval(secs => (%(offsets)s::int[])[greatest(attempts, 1)] + 0.2),
-       CASE WHEN status <> 'pending'
-            THEN created_at + make_interval(secs => (%(offsets)s::int[])[greatest(attempts, 1)]
-                                                    + 0.2) END
-FROM shaped
-"""
-
-ATTEMPTS_SQL = """
-INSERT INTO webhooks_deliveryattempt
-    (delivery_id, number, manual, started_at, duration_ms, request_headers,
-     response_status, response_headers, response_body, error)
-SELECT d.id, n, false, t.started_at, 40 + (d.id + n) %% 160,
-       jsonb_build_object(
-           'Content-Type', 'application/json',
-           'User-Agent', 'StationHooks/1.0',
-           'webhook-id', e.message_id,
-           'webhook-timestamp', extract(epoch FROM t.started_at)::bigint::text,
-           'api-key', '…0001',
-           'X-Webhook-Signature', t.signature || t.signature,
-           'webhook-signature', 'v1,' || encode(decode(t.signature || t.signature, 'hex'),
-                                               'base64')),
-       t.code,
-       CASE WHEN t.code = 200
-            THEN '{"Content-Type": "text/plain", "Content-Length": "2"}'::jsonb
-            ELSE '{"Content-Type": "text/html", "Content-Length": "53", "Retry-After": "30"}'::jsonb
-       END,
-       CASE WHEN t.code = 200 THEN 'ok'
-            ELSE '<html><body>503 Service Unavailable</body></html>' END,
-       ''
-FROM webhooks_delivery d
-JOIN webhooks_event e ON e.id = d.event_id
-CROSS JOIN LATERAL generate_series(1, d.attempt_count) AS n
-CROSS JOIN LATERAL (
-    SELECT d.scheduled_at + make_interval(secs => (%(offsets)s::int[])[n]) AS started_at,
-           CASE WHEN d.status = 'delivered' AND n = d.attempt_count THEN 200 ELSE 503 END AS code,
-           md5(e.message_id || n) AS signature
-) AS t
-WHERE d.id > %(after_delivery)s
-"""
-
-# As webhooks.stats.count_outcomes counts them, by the hour an attempt was recorded: the
-# last attempt of a delivered or failed delivery is its outcome, every other one a retry.
-STATS_SQL = """
-INSERT INTO webhooks_deliverystat (webhook_id, station_id, hour, delivered, failed, retried)
-SELECT d.webhook_id, d.station_id, date_trunc('hour', a.started_at),
-       count(*) FILTER (WHERE a.number = d.attempt_count AND d.status = 'delivered'),
-       count(*) FILTER (WHERE a.number = d.attempt_count AND d.status = 'failed'),
-       count(*) FILTER (WHERE NOT (a.number = d.attempt_count
-                                   AND d.status IN ('delivered', 'failed')))
-FROM webhooks_deliveryattempt a JOIN webhooks_delivery d ON d.id = a.delivery_id
-GROUP BY 1, 2, 3
-"""
-
-
-LOG_TABLES = ["webhooks_event", "webhooks_delivery", "webhooks_deliveryattempt"]
-
-# Bulk-load settings of this session only: the rows are consistent by construction, so
-# foreign-key triggers are skipped (`replica`), and index builds get more memory.
-BULK_LOAD_SETTINGS = {
-    "session_replication_role": "replica",
-    "synchronous_commit": "off",
-    "maintenance_work_mem": "'256MB'",
-    "work_mem": "'64MB'",
-}
-
-
-def _max_id(model) -> int:
-    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def _secondary_indexes(cursor) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of the log tables' indexes that back no constraint
-    (the product's indexes and Django's foreign-key indexes)."""
-    cursor.execute(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-        [LOG_TABLES],
-    )
-    return cursor.fetchall()
-
-
-def load_log(*, deliveries: int, first_event: int) -> tuple[int, float]:
-    """Add `deliveries` deliveries (and their events and attempts) to the log, rebuild the
-    hourly stats, VACUUM ANALYZE. Returns (the next event number, seconds it took).
-
-    Like any bulk load, the secondary indexes are dropped first and built again after,
-    from their own definitions (the schema ends up the same)."""
-    started = time.perf_counter()
-    events = round(deliveries / DELIVERIES_PER_EVENT)
-    after_event, after_delivery = _max_id(Event), _max_id(Delivery)
-    offsets = RETRY_OFFSETS_S
-    with connection.cursor() as cursor:
-        for name, value in BULK_LOAD_SETTINGS.items():
-            cursor.execute(f"SET {name} = {value}")
-        indexes = _secondary_indexes(cursor)
-        for name, _ in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute(
-            EVENTS_SQL,
-            {
-                "station_of_bucket": [
-                    Station.objects.get(name=name).pk
-                    for name, share in STATIONS
-                    for _ in range(share)
-                ],
-                "days": SPREAD_DAYS,
-                "count": events,
-                "first": first_event,
-                "last": first_event + events - 1,
-            },
-        )
-        cursor.execute(
-            DELIVERIES_SQL,
-            {
-                "after_event": after_event,
-                "statuses": [str(status) for status, _ in OUTCOMES],
-                "attempts": [attempts for _, attempts in OUTCOMES],
-                "offsets": offsets,
-            },
-        )
-        cursor.execute(ATTEMPTS_SQL, {"after_delivery": after_delivery, "offsets": offsets})
-        for _, definition in indexes:
-            cursor.execute(definition)
-        cursor.execute("DELETE FROM webhooks_deliverystat")
-        cursor.execute(STATS_SQL)
-        for name in BULK_LOAD_SETTINGS:
-            cursor.execute(f"RESET {name}")
-        cursor.execute(f"VACUUM ANALYZE {', '.join(LOG_TABLES)}, webhooks_deliverystat")
-    return first_event + events, time.perf_counter() - started
-
-
 # --- the pages ----------------------------------------------------------------------
 
 
@@ -370,7 +140,8 @@ def client_for(user) -> Client:
 
 
 def listed_rows(html: str) -> int:
-    return html.count('class="action-select"')
+    """Rows of a change list: each has one checkbox for the actions (whatever its theme)."""
+    return html.count('name="_selected_action"')
 
 
 def measure(client: Client, page: Page) -> Timing:
@@ -432,7 +203,7 @@ def pages_for(user, world: dict) -> list[Page]:
             None,
             message_id,
         ),
-        Page("dashboard", reverse("admin:index"), None, f"<h2>{own.name}</h2>"),
+        Page("dashboard", reverse("admin:index"), None, f'sh-section-title">{own.name} '),
         Page(
             "webhook list",
             reverse("admin:webhooks_webhook_changelist"),
@@ -452,11 +223,17 @@ def measure_all(world: dict, clients: dict[str, Client]) -> dict[tuple[str, str]
 def run() -> list[harness.Row]:
     world = build_world()
     clients = {who: client_for(world[who]) for who in ("superuser", "operator")}
-    next_event, small_load_s = load_log(deliveries=SMALL_DELIVERIES, first_event=1)
+    spread = {
+        "stations_by_twentieth": [
+            world["stations"][name].pk for name, share in STATIONS for _ in range(share)
+        ],
+        "spread_days": SPREAD_DAYS,
+    }
+    next_event, small_load_s = load_log(deliveries=SMALL_DELIVERIES, first_event=1, **spread)
     small_attempts = DeliveryAttempt.objects.count()
     before = measure_all(world, clients)
     _, large_load_s = load_log(
-        deliveries=LARGE_DELIVERIES - SMALL_DELIVERIES, first_event=next_event
+        deliveries=LARGE_DELIVERIES - SMALL_DELIVERIES, first_event=next_event, **spread
     )
     deliveries, attempts = Delivery.objects.count(), DeliveryAttempt.objects.count()
     with connection.cursor() as cursor:

@@ -24,12 +24,12 @@ stacks of every cluster process) and prints the functions that take the most sam
 
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 
 from bench import harness
@@ -113,32 +113,15 @@ def drain_with_cluster(
     cluster = harness.start_cluster(
         workers=workers, log_path=tmp / f"cluster{path.replace('/', '-')}.log"
     )
-    spy = None
     try:
         publish_backlog(warmup, WARMUP)
         if not harness.wait_for(lambda: not pending(warmup), 60):
             sys.exit(f"The cluster did not deliver the warm-up; see the log in {tmp}")
-        if profile:
-            options = ["--pid", str(cluster.pid), "--rate", "200", "--format", "raw", "--gil"]
-            spy = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("py-spy")),
-                    "record",
-                    "--subprocesses",
-                    *options,
-                    "--output",
-                    str(profile / "drain.txt"),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=open(profile / "py-spy.log", "w"),
-            )
-            time.sleep(1)
-        committed_at = publish_backlog(webhook, BACKLOG)
-        drained = harness.wait_for(lambda: not pending(webhook), DRAIN_TIMEOUT_S, 0.2)
+        sampling = harness.py_spy(cluster.pid, profile / "drain.txt", rate=200) if profile else None
+        with sampling or nullcontext():
+            committed_at = publish_backlog(webhook, BACKLOG)
+            drained = harness.wait_for(lambda: not pending(webhook), DRAIN_TIMEOUT_S, 0.2)
     finally:
-        if spy:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
-            spy.wait(timeout=60)
         harness.stop_cluster(cluster)
     deliveries = Delivery.objects.filter(webhook=webhook)
     last_finished = deliveries.aggregate(last=Max("finished_at"))["last"]

@@ -15,8 +15,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,10 +38,12 @@ __all__ = [
     "database_name",
     "free_port",
     "migrate",
+    "paced",
     "peak_rss_mb",
     "percentile",
     "postgres_backend_pids",
     "print_table",
+    "py_spy",
     "read_rows",
     "run_and_report",
     "setup_django",
@@ -197,6 +201,29 @@ def stop_cluster(cluster: subprocess.Popen) -> None:
     processes.stop_group(cluster, grace_s=CLUSTER_STOP_TIMEOUT_S)
 
 
+@contextmanager
+def py_spy(pid: int, output: Path, *, rate: int) -> Iterator[None]:
+    """py-spy (pinned in requirements-dev.txt) samples `pid` and its subprocesses while the
+    block runs, `rate` times a second, the GIL holder only, into `output` as collapsed
+    stacks; its own log goes beside it."""
+    with open(output.with_suffix(".py-spy.log"), "w") as log:
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                *("record", "--pid", str(pid), "--subprocesses", "--rate", str(rate)),
+                *("--format", "raw", "--gil", "--output", str(output)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        time.sleep(1)
+        try:
+            yield
+        finally:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
+            spy.wait(timeout=60)
+
+
 # --- a fast receiver: nginx ------------------------------------------------------------
 
 
@@ -274,6 +301,19 @@ class Nginx:
 
 
 # --- measuring ---------------------------------------------------------------------------
+
+
+def paced(rate: float, duration_s: float, *, start: float) -> Iterator[int]:
+    """0, 1, 2 … one every 1/`rate` s from monotonic `start`, for `duration_s`, each once
+    its time has come. Behind schedule the loop runs flat out, but not past twice the
+    duration."""
+    deadline = start + 2 * duration_s
+    for n in range(int(rate * duration_s)):
+        if (wait := start + n / rate - time.monotonic()) > 0:
+            time.sleep(wait)
+        elif time.monotonic() > deadline:
+            return
+        yield n
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:

@@ -47,7 +47,6 @@ the gunicorn workers, GIL holder only) and prints the share of each step of a re
 
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -55,7 +54,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import harness
+from bench import harness, load
 
 harness.setup_django()
 
@@ -87,56 +86,6 @@ TRACK_REPORT = {
     "duration": 431,
     "external_id": "rd-1",
 }
-
-# Runs in wrk: one prepared request per key, taken in turn; counts what was sent and how
-# it was answered, stops sending after max_requests answers, and prints one JSON line.
-WRK_SCRIPT = """\
-local keys = {%(keys)s}
-local body = %(body)s
-local max_requests = %(max_requests)d
-local prepared = {}
-local threads = {}
-sent, ok, other = 0, 0, 0
-
-function setup(thread)
-    table.insert(threads, thread)
-end
-
-function init(args)
-    for i, key in ipairs(keys) do
-        prepared[i] = wrk.format("POST", nil,
-            {["Content-Type"] = "application/json", ["api-key"] = key}, body)
-    end
-end
-
-function request()
-    sent = sent + 1
-    return prepared[sent %% #prepared + 1]
-end
-
-function response(status, headers, body)
-    if status >= 200 and status < 300 then ok = ok + 1 else other = other + 1 end
-    if ok + other >= max_requests then wrk.thread:stop() end
-end
-
-function done(summary, latency, requests)
-    local totals = {sent = 0, ok = 0, other = 0}
-    for _, thread in ipairs(threads) do
-        for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
-    end
-    local e = summary.errors
-    io.write(string.format(
-        'WRK-RESULT {"sent": %%d, "ok": %%d, "other": %%d, "seconds": %%f, '
-        .. '"p50_ms": %%f, "p99_ms": %%f, "socket_errors": %%d}\\n',
-        totals.sent, totals.ok, totals.other, summary.duration / 1e6,
-        latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-        e.connect + e.read + e.write + e.timeout))
-end
-"""
-
-
-def lua_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string of ASCII is a valid Lua string literal
 
 
 def seed_stations(count: int) -> list[str]:
@@ -189,32 +138,16 @@ class Gunicorn:
 
 
 def wrk(url: str, keys: list[str], seconds: int, tmp: Path) -> dict:
-    """One wrk run against `url`; what the script's done() printed."""
-    if not shutil.which("wrk"):
-        sys.exit("wrk is missing: `apt-get install -y wrk` (scripts/bench.sh does).")
-    script = tmp / "load.lua"
-    script.write_text(
-        WRK_SCRIPT
-        % {
-            "keys": ", ".join(lua_string(key) for key in keys),
-            "body": lua_string(json.dumps(TRACK_REPORT)),
-            "max_requests": MAX_REQUESTS_PER_RUN,
-        }
+    """One wrk run of track reports against `url`, the keys taken in turn."""
+    return load.run_wrk(
+        url,
+        keys=keys,
+        body=json.dumps(TRACK_REPORT),
+        connections=CONNECTIONS,
+        seconds=seconds,
+        max_requests=MAX_REQUESTS_PER_RUN,
+        tmp=tmp,
     )
-    finished = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", script, url],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-        check=True,
-    )
-    for line in finished.stdout.splitlines():
-        if line.startswith("WRK-RESULT "):
-            result = json.loads(line.removeprefix("WRK-RESULT "))
-            if result["ok"] + result["other"] >= MAX_REQUESTS_PER_RUN:
-                sys.exit(f"wrk stopped at MAX_REQUESTS_PER_RUN before {seconds} s: raise it.")
-            return result
-    sys.exit(f"wrk printed no result:\n{finished.stdout}\n{finished.stderr}")
 
 
 def recorded_rows() -> Counter:
@@ -346,30 +279,8 @@ def profile_hook(profile: Path) -> None:
     keys = seed_stations(STATIONS)
     with Gunicorn(profile / "gunicorn.log") as server:
         wrk(server.url(HOOK_PATH), keys, WARMUP_S, profile)
-        spy = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("py-spy")),
-                "record",
-                "--pid",
-                str(server.process.pid),
-                "--subprocesses",
-                "--rate",
-                "250",
-                "--format",
-                "raw",
-                "--gil",
-                "--output",
-                str(profile / "hook.txt"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=open(profile / "py-spy.log", "w"),
-        )
-        time.sleep(1)
-        try:
+        with harness.py_spy(server.process.pid, profile / "hook.txt", rate=250):
             hook = wrk(server.url(HOOK_PATH), keys, ROUND_S, profile)
-        finally:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
-            spy.wait(timeout=60)
     print(f"hook under py-spy: {hook['ok'] / hook['seconds']:,.0f}/s, {hook}")
     print_profile(profile / "hook.txt")
 

@@ -46,7 +46,8 @@ from webhooks.choices import DeliveryStatus  # noqa: E402
 from webhooks.event_types import PUSH  # noqa: E402
 from webhooks.models import Delivery, DeliveryAttempt, Webhook  # noqa: E402
 from webhooks.payloads import push_message  # noqa: E402
-from webhooks.publish import PUBLISHING_FIELDS, Draft, publish_batch  # noqa: E402
+from webhooks.publish import Draft, publish_batch  # noqa: E402
+from webhooks.selectors import PUBLISHING_FIELDS  # noqa: E402
 
 PUBLISHERS = 2
 SETTLE_TIMEOUT_S = 30
@@ -69,12 +70,7 @@ def publish_paced(webhook_ids: list[int], rate: float, duration_s: float, out: s
     sys.stdin.readline()
     committed: list[tuple[str, float]] = []
     start = time.monotonic()
-    deadline = start + 2 * duration_s  # behind schedule it runs flat out, but not forever
-    for n in range(int(rate * duration_s)):
-        if (wait := start + n / rate - time.monotonic()) > 0:
-            time.sleep(wait)
-        elif time.monotonic() > deadline:
-            break
+    for n in harness.paced(rate, duration_s, start=start):
         webhook = ordered[n % len(ordered)]
         commit_times: list[float] = []
         with transaction.atomic():

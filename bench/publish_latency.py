@@ -82,12 +82,7 @@ def publish_paced(station_id: int, offset: int, rate: float, duration_s: float, 
     sys.stdin.readline()
     committed: list[tuple[str, float]] = []
     start = time.monotonic() + offset / (rate * PUBLISHERS)
-    deadline = start + 2 * duration_s  # behind schedule it runs flat out, but not forever
-    for n in range(int(rate * duration_s)):
-        if (wait := start + n / rate - time.monotonic()) > 0:
-            time.sleep(wait)
-        elif time.monotonic() > deadline:
-            break
+    for n in harness.paced(rate, duration_s, start=start):
         program = programs[n % len(programs)]
         commit_times: list[float] = []
         with transaction.atomic():

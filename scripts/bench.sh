@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: the benchmarks of issue 9 (bench/), each against a baseline measured in the
+# `make bench`: the benchmarks (bench/README.md), each against a baseline measured in the
 # same run, on throwaway PostgreSQL databases; prints one table (~10 minutes).
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on
 # 127.0.0.1:6379 (both started here when they are not answering), Debian's nginx and wrk

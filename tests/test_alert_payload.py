@@ -1,4 +1,5 @@
-"""Stream alert bodies match Radio Mast's webhook (seed 002) key for key."""
+"""Stream alert bodies match Radio Mast's documented example key for key
+(docs/payloads.md, "Stream alerts")."""
 
 import json
 import uuid
@@ -16,7 +17,7 @@ from webhooks.payloads import alert_stream, encode_body, stream_alert
 
 pytestmark = pytest.mark.django_db
 
-SEED_EXAMPLE = """
+RADIO_MAST_EXAMPLE = """
 {
     "timestamp": 1579728021,
     "summary": "Example FM Alert: Stream 1 is down",
@@ -35,18 +36,18 @@ SEED_EXAMPLE = """
     }
 }
 """
-SEED_TIME = datetime.fromtimestamp(1579728021, UTC)
+EXAMPLE_TIME = datetime.fromtimestamp(1579728021, UTC)
 
 
 @pytest.fixture
-def seed_station():
+def example_station():
     return StationFactory(name="Example FM", uuid=uuid.UUID("fd75e020-9569-4e9a-af3f-a8e1ea9c87d3"))
 
 
 @pytest.fixture
-def seed_stream(seed_station):
+def example_stream(example_station):
     return StreamFactory(
-        station=seed_station,
+        station=example_station,
         name="Stream 1",
         uuid=uuid.UUID("6ffd5f90-64dd-421d-b48a-349eee8ca535"),
         listening_url="http://yourstreamexample.com/mount",
@@ -56,45 +57,51 @@ def seed_stream(seed_station):
     )
 
 
-def test_the_seed_example_key_for_key(seed_stream):
-    policy = AlertPolicyFactory(station=seed_stream.station)
+def test_the_documented_example_key_for_key(example_stream):
+    policy = AlertPolicyFactory(station=example_stream.station)
     payload = STREAM_ALERT.build(
         StreamAlert(
-            station=policy.station, stream=seed_stream, alert_type=AlertType.DOWN, at=SEED_TIME
+            station=policy.station,
+            stream=example_stream,
+            alert_type=AlertType.DOWN,
+            at=EXAMPLE_TIME,
         )
     )
-    seed = json.loads(SEED_EXAMPLE)
-    assert payload == seed
+    example = json.loads(RADIO_MAST_EXAMPLE)
+    assert payload == example
     # the same keys in the same order, at every level, and the same types
-    assert json.dumps(payload) == json.dumps(seed)
+    assert json.dumps(payload) == json.dumps(example)
     assert isinstance(payload["timestamp"], int)
 
 
-def test_the_published_body_is_the_seed_example(seed_stream):
+def test_the_published_body_is_the_documented_example(example_stream):
     # given: a policy with a contact, and the monitor finding the stream silent
-    contact = WebhookFactory(station=seed_stream.station, event_type=STREAM_ALERT.name)
-    AlertPolicyFactory(station=seed_stream.station, contacts=[contact])
-    seed_stream.is_up = None
-    seed_stream.save()
+    contact = WebhookFactory(station=example_stream.station, event_type=STREAM_ALERT.name)
+    AlertPolicyFactory(station=example_stream.station, contacts=[contact])
+    example_stream.is_up = None
+    example_stream.save()
     # when
     monitor.record_check(
-        stream_id=seed_stream.pk,
+        stream_id=example_stream.pk,
         result=monitor.CheckResult(is_up=True, reason="Silence", silence=True),
         source=CheckSource.MONITOR,
-        checked_at=SEED_TIME,
+        checked_at=EXAMPLE_TIME,
     )
     # then
     event = Event.objects.get()
     assert event.event_type == STREAM_ALERT.name
-    assert event.body == encode_body(json.loads(SEED_EXAMPLE))
+    assert event.body == encode_body(json.loads(RADIO_MAST_EXAMPLE))
 
 
-def test_silence_key_only_when_silence_detection_is_on(seed_stream):
-    policy = AlertPolicyFactory(station=seed_stream.station)
-    seed_stream.silence_detection = False
+def test_silence_key_only_when_silence_detection_is_on(example_stream):
+    policy = AlertPolicyFactory(station=example_stream.station)
+    example_stream.silence_detection = False
     payload = STREAM_ALERT.build(
         StreamAlert(
-            station=policy.station, stream=seed_stream, alert_type=AlertType.DOWN, at=SEED_TIME
+            station=policy.station,
+            stream=example_stream,
+            alert_type=AlertType.DOWN,
+            at=EXAMPLE_TIME,
         )
     )
     assert payload["event"]["stream"] == {
@@ -104,22 +111,22 @@ def test_silence_key_only_when_silence_detection_is_on(seed_stream):
     }
 
 
-def test_recovery_of_a_stream_with_silence_detection_says_silence_false(seed_stream):
-    policy = AlertPolicyFactory(station=seed_stream.station)
-    seed_stream.is_up, seed_stream.is_silent = True, False
+def test_recovery_of_a_stream_with_silence_detection_says_silence_false(example_stream):
+    policy = AlertPolicyFactory(station=example_stream.station)
+    example_stream.is_up, example_stream.is_silent = True, False
     payload = STREAM_ALERT.build(
         StreamAlert(
-            station=policy.station, stream=seed_stream, alert_type=AlertType.UP, at=SEED_TIME
+            station=policy.station, stream=example_stream, alert_type=AlertType.UP, at=EXAMPLE_TIME
         )
     )
     assert payload["summary"] == "Example FM Alert: Stream 1 is up"
     assert payload["event"]["type"] == "up" and payload["event"]["stream"]["silence"] is False
 
 
-def test_condition_all_sends_stream_null(seed_station):
-    policy = AlertPolicyFactory(station=seed_station, condition="all")
+def test_condition_all_sends_stream_null(example_station):
+    policy = AlertPolicyFactory(station=example_station, condition="all")
     payload = STREAM_ALERT.build(
-        StreamAlert(station=policy.station, stream=None, alert_type=AlertType.DOWN, at=SEED_TIME)
+        StreamAlert(station=policy.station, stream=None, alert_type=AlertType.DOWN, at=EXAMPLE_TIME)
     )
     assert payload == {
         "timestamp": 1579728021,

@@ -11,7 +11,7 @@ from requests.auth import HTTPBasicAuth
 
 from stations.models import TrackPlay
 from tests.factories import ApiKeyFactory, WebhookFactory
-from tests.xtra_seed import SEED_NEWTRACK, assert_same_shape_as_seed
+from tests.xtra_examples import XTRA_NEWTRACK, assert_same_shape_as_example
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +63,7 @@ def test_utf8_song_is_recorded_and_raises_newtrack(live_server, key, receiver, h
         "duration": 0,
     }
     assert body["station"] == {"id": key.station.public_id, "name": "Radio Example"}
-    assert_same_shape_as_seed(body, SEED_NEWTRACK)
+    assert_same_shape_as_example(body, XTRA_NEWTRACK)
 
 
 def test_latin1_song_with_charset_is_decoded_as_latin1(live_server, key, receiver, httpserver):

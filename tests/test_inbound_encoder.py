@@ -1,6 +1,7 @@
 """Encoder status: `POST /api/v1/encoders/{enc_id}/status/` raises
-`station.encoder.statuschange` (seed body, with `previousStatus`) only when the status
-changes; a repeated status raises nothing, even when two reports race."""
+`station.encoder.statuschange` (the documented body, with `previousStatus`:
+docs/payloads.md) only when the status changes; a repeated status raises nothing, even
+when two reports race."""
 
 import json
 import threading
@@ -13,7 +14,7 @@ from stations.choices import EncoderStatus
 from stations.inbound import encoder_report_status
 from stations.models import Encoder
 from tests.factories import EncoderFactory, StationFactory, WebhookFactory
-from tests.xtra_seed import SEED_ENCODER_STATUSCHANGE, assert_same_shape_as_seed
+from tests.xtra_examples import XTRA_ENCODER_STATUSCHANGE, assert_same_shape_as_example
 from webhooks.event_types import ENCODER_STATUS
 from webhooks.models import Event
 from webhooks.payloads import iso_timestamp
@@ -44,7 +45,7 @@ def _received(httpserver) -> list[dict]:
     return [json.loads(request.get_data()) for request, _ in httpserver.log]
 
 
-def test_a_status_change_reaches_the_receiver_with_the_seed_body(
+def test_a_status_change_reaches_the_receiver_with_the_documented_body(
     api_client, api_key, encoder, receiver, httpserver, capture_on_commit
 ):
     # when
@@ -73,7 +74,7 @@ def test_a_status_change_reaches_the_receiver_with_the_seed_body(
             "previousStatus": "disconnected",
         },
     }
-    assert_same_shape_as_seed(body, SEED_ENCODER_STATUSCHANGE)
+    assert_same_shape_as_example(body, XTRA_ENCODER_STATUSCHANGE)
     assert Event.objects.get().actor_api_key_id == api_key.pk
 
 

@@ -1,5 +1,5 @@
 """Now playing: `POST /api/v1/studio/tracks/` records the play and a real receiver gets
-`station.studio.newtrack` with the seed's exact body."""
+`station.studio.newtrack` with the documented body (docs/payloads.md)."""
 
 import json
 
@@ -9,7 +9,7 @@ from django_q.models import OrmQ
 
 from stations.models import TrackPlay
 from tests.factories import StationFactory, WebhookFactory
-from tests.xtra_seed import SEED_NEWTRACK, assert_same_shape_as_seed
+from tests.xtra_examples import XTRA_NEWTRACK, assert_same_shape_as_example
 from webhooks.models import Delivery, Event
 from webhooks.payloads import iso_timestamp
 
@@ -33,7 +33,7 @@ def _received(httpserver) -> list[dict]:
     return [json.loads(request.get_data()) for request, _ in httpserver.log]
 
 
-def test_a_reported_track_reaches_the_receiver_with_the_seed_body(
+def test_a_reported_track_reaches_the_receiver_with_the_documented_body(
     api_client, api_key, receiver, httpserver, capture_on_commit
 ):
     # when
@@ -55,7 +55,7 @@ def test_a_reported_track_reaches_the_receiver_with_the_seed_body(
         "station": {"id": api_key.station.public_id, "name": "Radio Example"},
         "track": {"id": play.public_id, **HEY_JUDE},
     }
-    assert_same_shape_as_seed(body, SEED_NEWTRACK)
+    assert_same_shape_as_example(body, XTRA_NEWTRACK)
     assert play.public_id.startswith("med_") and play.source == "api"
     assert play.external_id == "rd-1" and play.station == api_key.station
 
@@ -78,7 +78,7 @@ def test_only_a_title_is_required(api_client, receiver, httpserver, capture_on_c
         "album": "",
         "duration": 0,
     }
-    assert_same_shape_as_seed(body, SEED_NEWTRACK)
+    assert_same_shape_as_example(body, XTRA_NEWTRACK)
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,16 @@ from webhooks.models import Delivery, Event
 
 pytestmark = pytest.mark.django_db
 
-SEED_KEYS = ["action", "model", "model_id", "job_id", "resync", "station_id", "user_id", "api_id"]
+CONTRACT_KEYS = [
+    "action",
+    "model",
+    "model_id",
+    "job_id",
+    "resync",
+    "station_id",
+    "user_id",
+    "api_id",
+]
 
 
 def messages() -> list[dict]:
@@ -41,7 +50,9 @@ def push_webhook(station):
 
 
 @pytest.mark.parametrize("model", PUSH_MODEL_FACTORIES)
-def test_each_action_in_code_sends_one_message_in_the_seed_shape(model, station, push_webhook):
+def test_each_action_in_code_sends_one_message_in_the_documented_shape(
+    model, station, push_webhook
+):
     # given / when
     obj = PUSH_MODEL_FACTORIES[model](station=station)
     Event.objects.exclude(body__contains=f'"model":"{model}"').delete()  # related objects
@@ -58,7 +69,7 @@ def test_each_action_in_code_sends_one_message_in_the_seed_shape(model, station,
     job_ids = [m["job_id"] for m in sent]
     assert job_ids == sorted(job_ids) and len(set(job_ids)) == 4
     for message in sent:
-        assert list(message) == SEED_KEYS
+        assert list(message) == CONTRACT_KEYS
         assert message == {
             "action": message["action"],
             "model": model,

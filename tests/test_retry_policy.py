@@ -1,5 +1,5 @@
-"""The outcome rules of DESIGN.md §4 as pure functions: classify, next_step,
-parse_retry_after."""
+"""The outcome rules (docs/delivery-rules.md, "Outcomes" and "Retries") as pure
+functions: classify, next_step, parse_retry_after."""
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -72,7 +72,7 @@ def test_a_status_code_wins_over_an_error_kind():
 @PROPERTY
 @given(status_code=st.integers(min_value=100, max_value=999))
 def test_classify_matches_the_table_for_every_status(status_code):
-    # given: DESIGN.md §4 restated independently
+    # given: docs/delivery-rules.md restated independently
     if 200 <= status_code <= 299:
         expected = Outcome.DELIVERED
     elif status_code >= 500 or status_code in (408, 429):

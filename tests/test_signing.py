@@ -1,5 +1,6 @@
-"""Request headers and signatures (DESIGN.md §4, "Request"), checked against the official
-`standardwebhooks` verifier and a plain HMAC computed here, never against signing.py itself."""
+"""Request headers and signatures (docs/delivery-rules.md, "The request"), checked
+against the official `standardwebhooks` verifier and a plain HMAC computed here, never
+against signing.py itself."""
 
 import base64
 import binascii
@@ -61,7 +62,7 @@ def _reference_b64(text: str) -> bytes | None:
 
 
 def contract_key(secret: str) -> bytes:
-    """The Standard Webhooks key DESIGN.md §4 names: a `whsec_<base64>` secret's decoded
+    """The Standard Webhooks key docs/delivery-rules.md names: a `whsec_<base64>` secret's decoded
     bytes (decoded as the reference verifier does), any other secret's UTF-8 bytes."""
     if secret.startswith("whsec_") and (decoded := _reference_b64(secret[len("whsec_") :])):
         return decoded

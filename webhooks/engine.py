@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from guards.targets import address_refusal
@@ -41,7 +41,7 @@ from webhooks import recording, transport
 from webhooks.breaker import BreakerState
 from webhooks.choices import DeliveryStatus
 from webhooks.holding import hold_deliveries
-from webhooks.models import Delivery, Webhook
+from webhooks.models import Delivery, Webhook, due_at
 from webhooks.recording import Sent
 
 __all__ = [
@@ -88,17 +88,9 @@ def transport_config() -> transport.TransportConfig:
 # --- claim ----------------------------------------------------------------------------
 
 
-def _unleased(now: datetime) -> Q:
-    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-
-
-def _due_filter(now: datetime) -> Q:
-    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & _unleased(now)
-
-
 def due_times(*, limit: int) -> list[datetime]:
     """When the due deliveries nobody holds fell due, oldest first, at most `limit`."""
-    due = Delivery.objects.filter(_due_filter(timezone.now())).order_by("next_attempt_at")
+    due = Delivery.objects.filter(due_at(timezone.now())).order_by("next_attempt_at")
     return list(due.values_list("next_attempt_at", flat=True)[:limit])
 
 
@@ -136,7 +128,7 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
     claim = Claim()
     with transaction.atomic():
         _serialise_claims()
-        due = Delivery.objects.filter(_due_filter(now))
+        due = Delivery.objects.filter(due_at(now))
         if ids is not None:
             chosen, probes = list(due.filter(pk__in=ids).values_list("pk", flat=True)), {}
             webhooks = {}
@@ -152,7 +144,7 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
             chosen, probes, full = _choose(candidates, webhooks, in_flight, limit=limit, now=now)
             claim.at_cap |= full
         claimed = list(
-            Delivery.objects.filter(_due_filter(now), pk__in=chosen)
+            Delivery.objects.filter(due_at(now), pk__in=chosen)
             .order_by("next_attempt_at", "pk")
             .select_related("event")
             .select_for_update(skip_locked=True, no_key=True, of=("self",))

@@ -9,12 +9,11 @@ the due backlog does not count it.
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from webhooks.breaker import Breaker
 from webhooks.choices import DeliveryStatus
-from webhooks.models import Delivery, Webhook
+from webhooks.models import Delivery, Webhook, unleased_at
 from webhooks.queueing import announce_due_deliveries
 
 __all__ = ["hold_deliveries", "release_deliveries", "webhook_try_now"]
@@ -23,7 +22,7 @@ __all__ = ["hold_deliveries", "release_deliveries", "webhook_try_now"]
 def _unheld(webhook_id: int, now: datetime):
     """The webhook's pending deliveries that no worker holds."""
     return Delivery.objects.filter(
-        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
+        unleased_at(now),
         webhook_id=webhook_id,
         status=DeliveryStatus.PENDING,
     )

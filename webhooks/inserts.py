@@ -2,12 +2,11 @@
 
 Django 5.2's `bulk_create` on PostgreSQL sends rows of plain values as one UNNEST array per
 column, and with the client-side parameter binding of Django's psycopg backend, psycopg
-builds those array literals in Python, escaping every element. For the delivery engine's
-attempt rows (headers, bodies) that was a third of a worker's time
-(`bench/delivery_throughput.py --profile`); for the few rows of a publish, the compiler's
-work per value cost more than the round trip itself (`bench/publish_cost.py`). A plain
-multi-row VALUES list, each value adapted by its own field as the ORM's insert does, costs
-a fraction of either.
+builds those array literals in Python, escaping every element: for the delivery engine's
+attempt rows (headers, bodies) that dominated a worker's time, and for the few rows of a
+publish the compiler's work per value outweighed the round trip itself (bench/README.md,
+"Profiling", has the figures). A plain multi-row VALUES list, each value adapted by its own
+field as the ORM's insert does, costs a fraction of either.
 """
 
 from collections.abc import Sequence

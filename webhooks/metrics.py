@@ -21,7 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from webhooks.choices import DeliveryStatus
-from webhooks.models import Delivery, EngineCounter, Webhook
+from webhooks.models import Delivery, EngineCounter, Webhook, due_at
 from webhooks.recording import LATENCY_BUCKETS_S
 
 __all__ = ["EngineCollector", "metrics_view"]
@@ -77,11 +77,9 @@ class EngineCollector(Collector):
         yield outcomes
         yield _latency_histogram(totals)
 
-        due = Delivery.objects.filter(
-            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
-            status=DeliveryStatus.PENDING,
-            next_attempt_at__lte=now,
-        ).aggregate(count=Count("pk"), oldest=Min("next_attempt_at"))
+        due = Delivery.objects.filter(due_at(now)).aggregate(
+            count=Count("pk"), oldest=Min("next_attempt_at")
+        )
         yield GaugeMetricFamily(
             "stationhooks_due_deliveries",
             "Deliveries due now that no worker has claimed (a breaker's held deliveries "

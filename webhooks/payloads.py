@@ -1,11 +1,12 @@
-"""Payload builders, one pure function per event family, in the seeds' exact shapes.
+"""The vendors' body shapes, one pure function per family, key for key as docs/payloads.md
+states the contract (webhooks/event_types.py maps each domain object onto them):
 
-- push messages: RadioManager Push API (`000_…` seed): integer ids, no object data;
-- studio/encoder events: xtra (`001_…` seed): ISO-8601 UTC `timestamp`, prefixed ids;
-- stream alerts: Radio Mast (`002_…` seed): UNIX `timestamp`, UUIDs, `stream` may be null.
+- push messages: RadioManager Push API: integer ids, no object data;
+- studio/encoder events: xtra: ISO-8601 UTC `timestamp`, prefixed ids;
+- stream alerts: Radio Mast: UNIX `timestamp`, UUIDs, `stream` may be null.
 
-Key order follows the seeds. `encode_body` freezes a payload into the bytes every attempt
-of every delivery sends.
+Key order follows the vendors' examples. `encode_body` freezes a payload into the bytes
+every attempt of every delivery sends.
 """
 
 import json

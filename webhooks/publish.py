@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from stations.actors import Actor, current_actor
@@ -31,7 +30,7 @@ from stations.models import Station
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import EventType
 from webhooks.inserts import insert_all
-from webhooks.models import Delivery, Event, Webhook
+from webhooks.models import Delivery, Event, Webhook, unleased_at
 from webhooks.payloads import encode_body
 from webhooks.queueing import announce_due_deliveries
 from webhooks.selectors import webhooks_for
@@ -46,7 +45,7 @@ def _supersede(delivery: Delivery | None, now: datetime) -> bool:
         return False
     return bool(
         Delivery.objects.filter(
-            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
+            unleased_at(now),
             pk=delivery.pk,
             status=DeliveryStatus.PENDING,
             attempt_count=0,

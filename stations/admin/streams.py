@@ -13,6 +13,17 @@ from stations.states import badge
 __all__ = ["StreamAdmin", "StreamCheckAdmin"]
 
 RECENT_CHECKS_SHOWN = 20
+MONITORING_FIELDS = [
+    "state",
+    "state_changed_at",
+    "last_checked_at",
+    "last_check_reason",
+    "uptime_24h",
+    "uptime_7d",
+    "recent_checks",
+    "created_at",
+    "updated_at",
+]
 
 
 def _percent(share: float | None) -> str:
@@ -35,40 +46,14 @@ class StreamAdmin(StationScopedAdmin):
     list_filter = [("station", ScopedRelatedFilter), "monitored", "is_up", "silence_detection"]
     list_select_related = ["station"]
     search_fields = ["name", "listening_url", "=uuid"]
-    readonly_fields = [
-        "uuid",
-        "state",
-        "state_changed_at",
-        "last_checked_at",
-        "last_check_reason",
-        "uptime_24h",
-        "uptime_7d",
-        "recent_checks",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["uuid", *MONITORING_FIELDS]
     fieldsets = [
         (None, {"fields": ["station", "name", "listening_url", "uuid", "monitored"]}),
         (
             "Silence detection",
             {"fields": ["silence_detection", "silence_threshold_dbfs", "silence_min_duration_s"]},
         ),
-        (
-            "Monitoring",
-            {
-                "fields": [
-                    "state",
-                    "state_changed_at",
-                    "last_checked_at",
-                    "last_check_reason",
-                    "uptime_24h",
-                    "uptime_7d",
-                    "recent_checks",
-                    "created_at",
-                    "updated_at",
-                ]
-            },
-        ),
+        ("Monitoring", {"fields": MONITORING_FIELDS}),
     ]
 
     def get_queryset(self, request):

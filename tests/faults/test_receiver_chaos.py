@@ -4,7 +4,7 @@ middle of an answer — against a real `qcluster` on PostgreSQL.
 
 The receiver records, per webhook-id, every answer it gave. Once every delivery is
 terminal, each one's attempt count, final status and logged attempts must be exactly what
-the outcome rules (DESIGN.md §4) make of that sequence, each wait before a retry at least
+the outcome rules (docs/delivery-rules.md) make of that sequence, each wait before a retry at least
 what the rules ask (a 429's `Retry-After` replacing the schedule), and no attempt longer
 than the request timeout allows."""
 

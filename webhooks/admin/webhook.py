@@ -21,6 +21,17 @@ from webhooks.selectors import hourly_outcomes, recent_deliveries, webhooks_with
 __all__ = ["WebhookAdmin"]
 
 RECENT_DELIVERIES_SHOWN = 20
+HEALTH_FIELDS = [
+    "endpoint",
+    "disabled_reason",
+    "disabled_at",
+    "consecutive_failures",
+    "success_rate_24h",
+    "last_24h_chart",
+    "recent_deliveries",
+    "created_at",
+    "updated_at",
+]
 
 
 @admin.register(Webhook)
@@ -42,19 +53,7 @@ class WebhookAdmin(StationScopedAdmin):
     list_filter = [("station", ScopedRelatedFilter), "event_type", "enabled"]
     list_select_related = ["station"]
     search_fields = ["name", "url"]
-    readonly_fields = [
-        "masked_secret",
-        "masked_key",
-        "endpoint",
-        "disabled_reason",
-        "disabled_at",
-        "consecutive_failures",
-        "success_rate_24h",
-        "last_24h_chart",
-        "recent_deliveries",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["masked_secret", "masked_key", *HEALTH_FIELDS]
     fieldsets = [
         (None, {"fields": ["station", "name", "url", "event_type", "models", "enabled"]}),
         ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
@@ -71,22 +70,7 @@ class WebhookAdmin(StationScopedAdmin):
                 ]
             },
         ),
-        (
-            "Health",
-            {
-                "fields": [
-                    "endpoint",
-                    "disabled_reason",
-                    "disabled_at",
-                    "consecutive_failures",
-                    "success_rate_24h",
-                    "last_24h_chart",
-                    "recent_deliveries",
-                    "created_at",
-                    "updated_at",
-                ]
-            },
-        ),
+        ("Health", {"fields": HEALTH_FIELDS}),
     ]
     actions = [
         "send_test_event",

@@ -9,7 +9,15 @@ concern:
 """
 
 from webhooks.models.alerts import AlertPolicy, AlertState
-from webhooks.models.outbox import Delivery, DeliveryAttempt, Event, JobCounter, new_message_id
+from webhooks.models.outbox import (
+    Delivery,
+    DeliveryAttempt,
+    Event,
+    JobCounter,
+    due_at,
+    new_message_id,
+    unleased_at,
+)
 from webhooks.models.resync import ACTIVE_RESYNC_STATUSES, ResyncJob
 from webhooks.models.stats import DeliveryStat, EngineCounter
 from webhooks.models.webhook import Webhook
@@ -26,5 +34,7 @@ __all__ = [
     "JobCounter",
     "ResyncJob",
     "Webhook",
+    "due_at",
     "new_message_id",
+    "unleased_at",
 ]

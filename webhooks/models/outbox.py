@@ -4,6 +4,7 @@ everything about its future; django-q2 only runs the work.
 """
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -14,11 +15,29 @@ from webhooks import event_types
 from webhooks.choices import DeliveryStatus
 from webhooks.models.webhook import Webhook
 
-__all__ = ["Delivery", "DeliveryAttempt", "Event", "JobCounter", "new_message_id"]
+__all__ = [
+    "Delivery",
+    "DeliveryAttempt",
+    "Event",
+    "JobCounter",
+    "due_at",
+    "new_message_id",
+    "unleased_at",
+]
 
 
 def new_message_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
+
+
+def unleased_at(now: datetime) -> Q:
+    """Deliveries no worker holds at `now`: never leased, or their lease has run out."""
+    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+
+
+def due_at(now: datetime) -> Q:
+    """Pending deliveries whose next attempt is due at `now` and that no worker holds."""
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & unleased_at(now)
 
 
 class Event(models.Model):
