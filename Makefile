@@ -12,5 +12,5 @@ lint:  ## ruff lint and format check
 screenshots:  ## refresh docs/screenshots from the browser tests
 	SCREENSHOTS_DIR=docs/screenshots scripts/test.sh tests/browser
 
-bench:  ## the benchmarks (bench/) against same-run baselines on PostgreSQL: one table, ~10 min
+bench:  ## the benchmarks (bench/) against same-run baselines on PostgreSQL: one table, ~16 min
 	scripts/bench.sh

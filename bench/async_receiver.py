@@ -2,7 +2,8 @@
 each message arrived ("<webhook-id> <time.time()>" per request, to OUT, as soon as the
 request has been read), then answers 204 after DELAY_S seconds, or never (`--silent`: it
 accepts connections, reads the requests and holds them open, like a receiver that hung).
-At SIGTERM it writes `{"max_connections": N, "requests": N}` to OUT.json. No Django.
+At SIGTERM it writes `{"max_connections": N, "requests": N}` to OUT.json: the most
+connections open at once, and the requests read. No Django.
 
     .venv/bin/python -m bench.async_receiver PORT OUT [--delay DELAY_S] [--silent]
 """
@@ -39,13 +40,17 @@ class Receiver:
                 await reader.readexactly(length)
                 self.requests += 1
                 self.log.write(f"{message_id} {arrived}\n")
-                if self.silent:
-                    await asyncio.Event().wait()
+                if self.silent:  # hold it until the sender gives up and closes it
+                    while await reader.read(65536):
+                        pass
+                    return
                 if self.delay_s:
                     await asyncio.sleep(self.delay_s)
                 writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        except asyncio.CancelledError:  # the receiver is stopping
             pass
         finally:
             self.connections -= 1

@@ -298,7 +298,7 @@ def noisy_neighbour(tmp: Path) -> list[harness.Row]:
             "7. noisy neighbour: the dead endpoint",
             f"{dead.count()} deliveries to it",
             f"{attempts} attempts (<= {most_attempts} each), {stats['dead']['max_connections']} "
-            f"requests held at most; breaker {webhook.breaker.state(timezone.now()).value}"
+            f"connections open at most; breaker {webhook.breaker.state(timezone.now()).value}"
             f" after {webhook.breaker_failures} failures",
             "",
             f"<= {ENDPOINT_CAP} in flight, then held",

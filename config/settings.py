@@ -198,10 +198,12 @@ WEBHOOKS_RETENTION_DAYS = env_int("WEBHOOKS_RETENTION_DAYS", 30)
 WEBHOOKS_SECRET_GRACE_S = env_int("WEBHOOKS_SECRET_GRACE_S", 24 * 3600)
 STATIONHOOKS_ENCRYPTION_KEYS = env_list("STATIONHOOKS_ENCRYPTION_KEYS", [])
 # The delivery engine (webhooks.engine): how many sends one worker process keeps in flight
-# at most, how many deliveries of one endpoint are in flight at once across every worker,
-# and the endpoints' circuit breakers (webhooks.breaker).
+# at most, how many deliveries of one endpoint are in flight at once across every worker
+# (more for an endpoint whose last attempts were all answered within a second), and the
+# endpoints' circuit breakers (webhooks.breaker).
 WEBHOOKS_MAX_IN_FLIGHT = env_int("WEBHOOKS_MAX_IN_FLIGHT", 500)
 WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT = env_int("WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT", 16)
+WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT = env_int("WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT", 200)
 WEBHOOKS_BREAKER_THRESHOLD = env_int("WEBHOOKS_BREAKER_THRESHOLD", 5)
 WEBHOOKS_BREAKER_COOLDOWN_S = env_float("WEBHOOKS_BREAKER_COOLDOWN_S", 30.0)
 WEBHOOKS_BREAKER_MAX_COOLDOWN_S = env_float("WEBHOOKS_BREAKER_MAX_COOLDOWN_S", 1800.0)

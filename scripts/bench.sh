@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks (bench/README.md), each against a baseline measured in the
-# same run, on throwaway PostgreSQL databases; prints one table (~10 minutes).
+# same run, on throwaway PostgreSQL databases; prints one table (~16 minutes).
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on
 # 127.0.0.1:6379 (both started here when they are not answering), Debian's nginx and wrk
 # (installed here when missing; the benchmarks run their own nginx on a free port, and wrk

@@ -16,7 +16,7 @@ from tests.factories import WebhookFactory
 from tests.webhook_helpers import publish_track_unqueued
 from webhooks import engine
 from webhooks.choices import DeliveryStatus
-from webhooks.models import Delivery
+from webhooks.models import Delivery, DeliveryAttempt
 
 pytestmark = pytest.mark.django_db
 
@@ -102,13 +102,12 @@ def test_a_slow_receiver_holds_up_nobody_else(httpserver, second_server):
     assert statuses == {DeliveryStatus.DELIVERED: 6}
 
 
-def test_a_fast_receiver_gets_its_messages_in_order(httpserver):
+def test_an_endpoints_deliveries_start_oldest_first(httpserver):
     httpserver.expect_request("/hook").respond_with_data("ok")
     sent = due(WebhookFactory(url=httpserver.url_for("/hook")), 30)
     assert engine.drain_due_deliveries() == 30
-    assert [request.headers["webhook-id"] for request, _ in httpserver.log] == [
-        d.event.message_id for d in sent
-    ]
+    started = DeliveryAttempt.objects.order_by("started_at", "pk").values_list("delivery_id")
+    assert [delivery_id for (delivery_id,) in started] == [d.pk for d in sent]
 
 
 def test_the_in_flight_cap_counts_every_workers_sends(settings):
@@ -184,3 +183,41 @@ def test_send_now_sends_one_delivery_whatever_its_endpoints_cap(httpserver, sett
     wanted.refresh_from_db()
     assert wanted.status == DeliveryStatus.DELIVERED
     assert wanted.attempts.get().response_body == "hello"
+
+
+def test_an_endpoint_that_answers_quickly_may_have_a_burst_in_flight(settings):
+    # given a small cap, a larger one for quick endpoints, and two endpoints' backlogs
+    settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT = 2
+    settings.WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT = 5
+    unproven, quick = WebhookFactory(), WebhookFactory(answers_quickly=True)
+    due(unproven, 10)
+    due(quick, 10)
+    # when a worker claims
+    claimed = Counter(d.webhook_id for d in engine.claim_due_deliveries(limit=100).deliveries)
+    # then each got its own cap
+    assert claimed == {unproven.pk: 2, quick.pk: 5}
+
+
+def test_recording_learns_whether_an_endpoint_answers_quickly(httpserver, settings):
+    settings.WEBHOOKS_REQUEST_TIMEOUT_S = 0.5
+    slow, released, answered = threading.Event(), threading.Event(), threading.Event()
+
+    def answer(request):
+        if slow.is_set():
+            released.wait(GUARD_S)  # past the timeout, until the test lets it go
+            answered.set()
+        return Response("ok")
+
+    httpserver.expect_request("/hook").respond_with_handler(answer)
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    due(webhook, 2)
+    engine.drain_due_deliveries()
+    webhook.refresh_from_db()
+    assert webhook.answers_quickly
+    slow.set()
+    due(webhook, 1)
+    engine.drain_due_deliveries()
+    webhook.refresh_from_db()
+    released.set()
+    assert answered.wait(GUARD_S)  # the server is free again for the next test
+    assert not webhook.answers_quickly

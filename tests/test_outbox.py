@@ -128,7 +128,4 @@ def test_a_send_task_also_sends_deliveries_it_was_not_queued_for(httpserver, cap
     orphan.refresh_from_db()
     fresh.refresh_from_db()
     assert orphan.status == fresh.status == DeliveryStatus.DELIVERED
-    assert [request.headers["webhook-id"] for request, _ in httpserver.log] == [
-        orphan.event.message_id,
-        fresh.event.message_id,
-    ]
+    assert orphan.attempts.get().started_at <= fresh.attempts.get().started_at

@@ -1,10 +1,10 @@
 """The delivery engine: claim due deliveries, send them, record every attempt, continuously.
 
 - **claim** (`claim_due_deliveries`): one short transaction leases due deliveries, oldest
-  first, skipping endpoints at their in-flight cap (WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT leased
-  deliveries per webhook, counted over every worker: claims are serialised, so the cap is
-  exact) and holding the deliveries of endpoints whose breaker is open (webhooks.breaker);
-  a half-open endpoint gets one delivery, its probe.
+  first, skipping endpoints at their in-flight cap (leased deliveries per webhook, counted
+  over every worker: claims are serialised, so the cap is exact; `Webhook.in_flight_cap`)
+  and holding the deliveries of endpoints whose breaker is open (webhooks.breaker); a
+  half-open endpoint gets one delivery, its probe.
 - **send** (webhooks.transport): every claimed delivery starts at once on the process's
   event loop, so no send waits for another.
 - **record** (webhooks.recording): sends are recorded as they finish, each group being
@@ -65,6 +65,8 @@ LEASE_MARGIN_S = 5.0
 # A claimed send that has not started this long after its claim is released unattempted.
 START_LIMIT_S = LEASE_MARGIN_S / 2
 SLOW_SEND_S = 0.05
+RECORD_GROUP = 50
+RECORD_GATHER_S = 0.02
 DRAIN_BUDGET_S = 30.0
 IDLE_WAIT_S = 1.0
 ERROR_PAUSE_S = 1.0
@@ -125,7 +127,6 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
     send-now. Each delivery says whether it is its breaker's probe (`is_probe`)."""
     now = timezone.now()
     until = now + timedelta(seconds=lease_s())
-    cap = settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT
     claim = Claim()
     with transaction.atomic():
         _serialise_claims()
@@ -135,7 +136,7 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
             webhooks = {}
         else:
             in_flight = in_flight_per_webhook(now)
-            claim.at_cap = {w for w, n in in_flight.items() if n >= cap}
+            claim.at_cap = _at_cap(in_flight)
             candidates = list(
                 due.exclude(webhook_id__in=claim.at_cap)
                 .order_by("next_attempt_at", "pk")
@@ -170,6 +171,17 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
     return claim
 
 
+def _at_cap(in_flight: dict[int, int]) -> set[int]:
+    """The webhooks whose in-flight deliveries fill their cap."""
+    quick = Webhook.objects.filter(pk__in=list(in_flight), answers_quickly=True).order_by()
+    quick = set(quick.values_list("pk", flat=True))
+    small, burst = (
+        settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT,
+        settings.WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT,
+    )
+    return {w for w, n in in_flight.items() if n >= (burst if w in quick else small)}
+
+
 def _choose(
     candidates: list[tuple[int, int]],
     webhooks: dict[int, Webhook],
@@ -182,7 +194,6 @@ def _choose(
     what it has in flight; one probe when half-open, none when open; a disabled webhook's
     deliveries all, since they only fail). Returns the ids, {probe id: webhook id} and the
     webhooks whose room ran out before their candidates did."""
-    cap = settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT
     taken: Counter = Counter()
     chosen, probes, full = [], {}, set()
     for delivery_id, webhook_id in candidates:
@@ -195,7 +206,8 @@ def _choose(
             continue
         if state is BreakerState.OPEN:
             continue
-        room = (1 if state is BreakerState.HALF_OPEN else cap) - in_flight.get(webhook_id, 0)
+        cap = 1 if state is BreakerState.HALF_OPEN else webhook.in_flight_cap()
+        room = cap - in_flight.get(webhook_id, 0)
         if taken[webhook_id] >= room:
             if state is BreakerState.CLOSED:
                 full.add(webhook_id)
@@ -333,20 +345,30 @@ class Sender:
             self._loop.call_soon_threadsafe(self._start, sends)
 
     def _take_finished(self, wait_s: float, *, wait_for_wake: bool) -> tuple[list[Sent], bool]:
+        """What finished (waiting up to `wait_s` for something to do), and whether the
+        poller woke us. Once a send has finished, a little longer for others (at most
+        RECORD_GATHER_S, up to RECORD_GROUP of them) while sends are still in flight: one
+        recording of many costs much less than many of one."""
         with self._changed:
             if wait_s and not (self._finished or (wait_for_wake and self._woken)):
                 self._changed.wait(wait_s)
+            if self._finished:
+                gather_until = time.monotonic() + RECORD_GATHER_S
+                while len(self._finished) < min(RECORD_GROUP, self._in_flight):
+                    left_s = gather_until - time.monotonic()
+                    if left_s <= 0 or not self._changed.wait(left_s):
+                        break
             finished, self._finished = self._finished, []
             woken, self._woken = self._woken, False
         return finished, woken
 
-    def _record(self, finished: list[Sent], *, announce: bool) -> None:
+    def _record(self, finished: list[Sent]) -> None:
         """Record a group; a group that cannot be recorded now (the database is away) is
         tried again with the next one, as long as its leases last."""
         group = self._unrecorded + finished
         self._unrecorded = []
         try:
-            recording.record(group, announce=announce)
+            recording.record(group)
         except Exception:
             now = timezone.now()
             self._unrecorded = [s for s in group if s.delivery.lease_expires_at > now]
@@ -365,9 +387,8 @@ class Sender:
         claim_again = False
         if finished:
             self._in_flight -= sum(s.result is not None for s in finished)
-            freed = {s.delivery.webhook_id for s in finished} & at_cap
-            self._record(finished, announce=bool(freed))
-            claim_again = bool(freed)
+            claim_again = bool({s.delivery.webhook_id for s in finished} & at_cap)
+            self._record(finished)
         room = self.max_in_flight - self._in_flight
         if claim and room > 0 and not self._stopping:
             limit = min(room, CLAIM_LIMIT)

@@ -20,7 +20,7 @@ from django_q.brokers import Broker, get_broker
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
-__all__ = ["DUE_CHANNEL", "announce_due_deliveries", "notify_workers", "queue_resync"]
+__all__ = ["DUE_CHANNEL", "announce_due_deliveries", "queue_resync"]
 
 DUE_CHANNEL = "stationhooks_due"
 SEND_TASK = "webhooks.tasks.drain_due_deliveries"
@@ -41,13 +41,7 @@ def announce_due_deliveries() -> None:
     once outside one). See the module docstring."""
     if Conf.SYNC:
         transaction.on_commit(lambda: async_task(SEND_TASK, broker=_get_broker()))
-    else:
-        notify_workers()
-
-
-def notify_workers() -> None:
-    """Wake every worker's engine at commit (PostgreSQL); elsewhere their timers do."""
-    if connection.vendor == "postgresql":
+    elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"NOTIFY {DUE_CHANNEL}")
 

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from webhooks import destinations, queueing
+from webhooks import destinations
 from webhooks.breaker import Breaker, BreakerRules, after_attempt
 from webhooks.choices import DeliveryStatus
 from webhooks.holding import hold_deliveries, release_deliveries
@@ -47,6 +47,8 @@ logger = logging.getLogger("stationhooks.engine")
 LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
 COUNTER_SHARDS = 64
 NO_ANSWER = (ErrorKind.TIMEOUT, ErrorKind.CONNECTION)
+# An endpoint whose attempts are all answered within this may have a burst in flight.
+QUICK_ANSWER_MS = 1000
 TOTAL_OF_STATUS = {
     DeliveryStatus.DELIVERED: "delivered",
     DeliveryStatus.FAILED: "failed",
@@ -80,13 +82,12 @@ def latency_bucket(seconds: float) -> str:
     return "latency_le_inf"
 
 
-def record(group: list[Sent], *, announce: bool = False) -> None:
+def record(group: list[Sent]) -> None:
     """Write one group of finished sends (see the module docstring). A send that never
-    started is released: due again at once, with no attempt. `announce` tells the other
-    workers that an endpoint at its in-flight cap has room again."""
+    started is released: due again at once, with no attempt."""
     before = [(sent.delivery, _state(sent.delivery)) for sent in group]
     try:
-        _record(group, announce=announce)
+        _record(group)
     except BaseException:  # leave the deliveries as claimed, for another try
         for delivery, state in before:
             for name, value in state.items():
@@ -98,7 +99,7 @@ def _state(delivery: Delivery) -> dict:
     return {name: getattr(delivery, name) for name in RECORDED_FIELDS}
 
 
-def _record(group: list[Sent], *, announce: bool) -> None:
+def _record(group: list[Sent]) -> None:
     now = timezone.now()
     attempts: list[DeliveryAttempt] = []
     delivered, failed, retried = Counter(), Counter(), Counter()
@@ -110,6 +111,7 @@ def _record(group: list[Sent], *, announce: bool) -> None:
     totals: Counter = Counter()
     gone: set[int] = set()
     answers: dict[int, list[tuple[bool, str, bool]]] = defaultdict(list)
+    quick: dict[int, bool] = defaultdict(lambda: True)  # every attempt answered quickly
     deliveries = [sent.delivery for sent in group]
     for sent in sorted(group, key=lambda s: s.result.answered_at if s.result else now):
         delivery, result = sent.delivery, sent.result
@@ -183,12 +185,20 @@ def _record(group: list[Sent], *, announce: bool) -> None:
             answers[delivery.webhook_id].append(
                 (result.status_code is not None, result.error, sent.probe)
             )
+            quick[delivery.webhook_id] &= (
+                result.status_code is not None and result.duration_ms <= QUICK_ANSWER_MS
+            )
     claimed = {d.webhook_id: d.webhook for d in deliveries}
     with transaction.atomic():
         insert_all(attempts)
         _save_states(deliveries)
-        _lock_webhooks_to_update(claimed, answers, delivered, failed, gone)
+        changed_speed = {w: q for w, q in quick.items() if q != claimed[w].answers_quickly}
+        _lock_webhooks_to_update(claimed, answers, delivered, failed, gone | set(changed_speed))
         _update_failure_streaks(delivered, failed, gone, now)
+        for answers_quickly in (True, False):
+            ids = [w for w, q in changed_speed.items() if q is answers_quickly]
+            if ids:
+                Webhook.objects.filter(pk__in=ids).update(answers_quickly=answers_quickly)
         _update_breakers(answers, claimed, now)
         count_outcomes(
             station_of={d.webhook_id: d.station_id for d in deliveries},
@@ -198,8 +208,6 @@ def _record(group: list[Sent], *, announce: bool) -> None:
             now=now,
         )
         _add_to_totals(totals)
-        if announce:
-            queueing.notify_workers()
 
 
 RECORDED_FIELDS = (
@@ -248,12 +256,12 @@ def _lock_webhooks_to_update(
     answers: dict[int, list[tuple[bool, str, bool]]],
     delivered: Counter,
     failed: Counter,
-    gone: set[int],
+    others: set[int],
 ) -> None:
     """Lock, in id order, the webhook rows this recording will update (failure streaks,
-    breakers), before any of them: recorders in other workers then take these locks, and
-    then the hourly stats' rows, in the same order, and never deadlock."""
-    needed = set(failed) | gone | set(_breakers_to_update(answers, claimed))
+    breakers, `others`), before any of them: recorders in other workers then take these
+    locks, and then the hourly stats' rows, in the same order, and never deadlock."""
+    needed = set(failed) | others | set(_breakers_to_update(answers, claimed))
     needed |= {w for w in delivered if claimed[w].consecutive_failures}
     if needed:
         locked = Webhook.objects.select_for_update(no_key=True).filter(pk__in=needed)

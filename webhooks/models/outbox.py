@@ -110,8 +110,10 @@ class Delivery(models.Model):
     class Meta:
         verbose_name_plural = "deliveries"
         indexes = [
+            # The claim's look at what is due, oldest first (ties in id order: the order
+            # they were published in).
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 name="delivery_due_idx",
                 condition=Q(status=DeliveryStatus.PENDING),
             ),

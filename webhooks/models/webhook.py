@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import JSONField
@@ -83,6 +84,12 @@ class Webhook(models.Model):
     breaker_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
     breaker_reason = models.CharField(max_length=300, blank=True, editable=False)
     BREAKER_FIELDS = ("breaker_failures", "breaker_trips", "breaker_retry_at", "breaker_reason")
+    answers_quickly = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Its last attempts were all answered within a second: it may have more "
+        "deliveries in flight (WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Last on purpose: from here on, `models` in this class body is this field.
@@ -129,6 +136,14 @@ class Webhook(models.Model):
     def set_breaker(self, breaker: Breaker) -> None:
         self.breaker_failures, self.breaker_trips = breaker.failures, breaker.trips
         self.breaker_retry_at, self.breaker_reason = breaker.retry_at, breaker.reason[:300]
+
+    def in_flight_cap(self) -> int:
+        """How many of its deliveries may be in flight at once, across every worker: an
+        endpoint that has shown it answers quickly may have a burst, any other (new, slow,
+        failing) only a few, so a receiver that hangs holds few requests."""
+        if self.answers_quickly:
+            return settings.WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT
+        return settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT
 
     def watches(self, model: str) -> bool:
         """Whether this is a push webhook for changes of `model`."""
