@@ -221,6 +221,10 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 _ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 WEBHOOKS_DISPATCH_POLL_S = env_float("WEBHOOKS_DISPATCH_POLL_S", 0.1 if _ON_SQLITE else 1.0)
 
+# The inbound gateway (webhooks.gateway): RadioManager push messages wait this long after
+# they arrive, so those arriving out of order within it are relayed in job_id order.
+INBOUND_PUSH_HOLD_S = env_float("INBOUND_PUSH_HOLD_S", 2.0)
+
 # Stream monitor (stations.monitor): a minutely django-q2 schedule checks each monitored
 # stream once per interval, like a listener, and evaluates the alert policies.
 STREAM_MONITOR_INTERVAL_S = env_int("STREAM_MONITOR_INTERVAL_S", 60)

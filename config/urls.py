@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from stations.api.inbound_views import IcecastMetadataView
+from webhooks.gateway.views import inbound_endpoint
 from webhooks.metrics import metrics_view
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/metadata", IcecastMetadataView.as_view(), name="icecast-metadata"),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),
+    # The inbound gateway: vendors' webhooks (docs/inbound-gateway.md).
+    path("in/<str:token>/", inbound_endpoint, name="inbound"),
     path("api/v1/", include("stations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script).

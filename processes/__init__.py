@@ -1,5 +1,5 @@
-"""Real processes for the tests and the benchmarks: `manage.py` commands in their own
-process group (a `qcluster`, a web server), stopping or crashing them, reading a
+"""Real processes for the tests and the benchmarks: `manage.py` commands and gunicorn in
+their own process group (a `qcluster`, a web server), stopping or crashing them, reading a
 cluster's process tree from /proc, free ports, and waiting for a condition.
 
 The tests (tests/cluster_helpers.py, tests/faults/) and the benchmarks (bench/harness.py)
@@ -17,6 +17,7 @@ from processes.cluster import (
     kill,
     kill_group,
     start_cluster,
+    start_gunicorn,
     start_manage,
     stop_group,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "kill",
     "kill_group",
     "start_cluster",
+    "start_gunicorn",
     "start_manage",
     "stop_group",
     "wait_for",

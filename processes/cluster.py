@@ -1,5 +1,5 @@
-"""`manage.py` processes, each the leader of its own process group, and the tree of a
-running `qcluster`, read from /proc (psutil is not installed).
+"""`manage.py` processes and gunicorn, each the leader of its own process group, and the
+tree of a running `qcluster`, read from /proc (psutil is not installed).
 
 django-q2's tree: the `qcluster` main process starts one sentinel, which starts the
 workers first, then the monitor and the pusher, and replaces any of them that dies.
@@ -21,6 +21,7 @@ __all__ = [
     "kill",
     "kill_group",
     "start_cluster",
+    "start_gunicorn",
     "start_manage",
     "stop_group",
 ]
@@ -29,15 +30,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 WAIT_AFTER_KILL_S = 30
 
 
-def start_manage(
-    args: list[str], env: dict[str, str], *, log_path: Path | None = None
-) -> subprocess.Popen:
-    """`manage.py *args` in a new process group (so the whole tree can be stopped at
-    once), with `env`; its output goes to `log_path`, or nowhere."""
+def _start(command: list[str], env: dict[str, str], log_path: Path | None) -> subprocess.Popen:
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
         return subprocess.Popen(
-            [sys.executable, "manage.py", *args],
+            [sys.executable, *command],
             cwd=PROJECT_DIR,
             env=env,
             start_new_session=True,
@@ -47,6 +44,24 @@ def start_manage(
     finally:
         if log_path:
             log.close()
+
+
+def start_manage(
+    args: list[str], env: dict[str, str], *, log_path: Path | None = None
+) -> subprocess.Popen:
+    """`manage.py *args` in a new process group (so the whole tree can be stopped at
+    once), with `env`; its output goes to `log_path`, or nowhere."""
+    return _start(["manage.py", *args], env, log_path)
+
+
+def start_gunicorn(
+    env: dict[str, str], *, port: int, workers: int = 1, log_path: Path | None = None
+) -> subprocess.Popen:
+    """gunicorn serving `config.wsgi` on 127.0.0.1:`port` with `workers` sync workers, in
+    a new process group, as the README's production command runs it. Unlike `runserver`
+    it starts without touching the database."""
+    options = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    return _start(["-m", "gunicorn", "config.wsgi:application", *options], env, log_path)
 
 
 def start_cluster(env: dict[str, str], *, log_path: Path | None = None) -> subprocess.Popen:

@@ -34,10 +34,12 @@ class PushAction(models.TextChoices):
 
 
 class CheckSource(models.TextChoices):
-    """Who found a stream up or down: the hub's own monitor, or an inbound status report."""
+    """Who found a stream up or down: the hub's own monitor, an inbound status report, or
+    a Radio Mast alert that reached the inbound gateway."""
 
     MONITOR = "monitor"
     EXTERNAL = "external"
+    RADIOMAST = "radiomast", "Radio Mast alert"
 
 
 class TrackSource(models.TextChoices):
@@ -45,3 +47,4 @@ class TrackSource(models.TextChoices):
 
     API = "api", "REST API (/api/v1/studio/tracks/)"
     ICECAST = "icecast", "Icecast metadata update (/admin/metadata)"
+    XTRA = "xtra", "xtra webhook (inbound gateway)"

@@ -17,6 +17,7 @@ Inbound status reports take the same path through `report_stream_status`.
 
 import logging
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from django.utils import timezone
 
 from stations.choices import CheckSource
 from stations.listener import Listening, StreamBody, StreamDown, listen
-from stations.models import Stream, StreamCheck
+from stations.models import Station, Stream, StreamCheck
 from stations.signals import stream_checked
 from stations.silence import UndecodableAudio, find_silence, measure_levels
 
@@ -45,6 +46,7 @@ __all__ = [
     "record_check",
     "report_stream_status",
     "run_stream_monitor",
+    "stream_for_alert",
 ]
 
 logger = logging.getLogger("stationhooks.monitor")
@@ -297,6 +299,30 @@ def run_stream_monitor() -> MonitorRun:
             run.pruned,
         )
     return run
+
+
+def stream_for_alert(
+    *, station: Station, stream_uuid: uuid.UUID, name: str, listening_url: str
+) -> Stream:
+    """The station's stream another monitor alerts about by its UUID; created on first
+    sight with that UUID, name and URL, and not monitored by the hub (the other monitor
+    watches it; an operator may turn monitoring on). A UUID another station's stream has
+    already is matched by the stream's name instead, and a stream created for it gets a
+    UUID of its own."""
+    stream = Stream.objects.filter(station=station, uuid=stream_uuid).first()
+    if stream is not None:
+        return stream
+    taken = Stream.objects.filter(uuid=stream_uuid).exists()
+    name = (name or str(stream_uuid))[: Stream._meta.get_field("name").max_length]
+    if taken and (stream := Stream.objects.filter(station=station, name=name).first()):
+        return stream
+    return Stream.objects.create(
+        station=station,
+        uuid=uuid.uuid4() if taken else stream_uuid,
+        name=name,
+        listening_url=listening_url[: Stream._meta.get_field("listening_url").max_length],
+        monitored=False,
+    )
 
 
 def report_stream_status(

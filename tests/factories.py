@@ -166,3 +166,22 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
         api_key.raw_key = api_key_issue(api_key)
         api_key.save()
         return api_key
+
+
+class InboundSourceFactory(factory.django.DjangoModelFactory):
+    """An xtra source by default, with the secret xtra would sign with; `relay_to=[...]`
+    sets the relay webhooks."""
+
+    class Meta:
+        model = "webhooks.InboundSource"
+        skip_postgeneration_save = True
+
+    station = factory.SubFactory(StationFactory)
+    name = factory.Sequence(lambda n: f"Sender {n}")
+    kind = "xtra"
+    secret = "xtra-shared-secret-1"
+
+    @factory.post_generation
+    def relay_to(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.relay_to.set(extracted)

@@ -10,6 +10,7 @@ import pytest
 from stations import monitor
 from stations.choices import CheckSource
 from tests.factories import AlertPolicyFactory, StationFactory, StreamFactory, WebhookFactory
+from tests.radiomast_examples import RADIO_MAST_EXAMPLE
 from webhooks.choices import AlertType
 from webhooks.event_types import STREAM_ALERT, StreamAlert
 from webhooks.models import Event
@@ -17,25 +18,6 @@ from webhooks.payloads import alert_stream, encode_body, stream_alert
 
 pytestmark = pytest.mark.django_db
 
-RADIO_MAST_EXAMPLE = """
-{
-    "timestamp": 1579728021,
-    "summary": "Example FM Alert: Stream 1 is down",
-    "event": {
-        "type": "down",
-        "stream": {
-          "id": "6ffd5f90-64dd-421d-b48a-349eee8ca535",
-          "name": "Stream 1",
-          "listening_url": "http://yourstreamexample.com/mount",
-          "silence": true
-        },
-        "station": {
-          "id": "fd75e020-9569-4e9a-af3f-a8e1ea9c87d3",
-          "name": "Example FM"
-        }
-    }
-}
-"""
 EXAMPLE_TIME = datetime.fromtimestamp(1579728021, UTC)
 
 

@@ -25,12 +25,13 @@ def sample_body(webhook, actor=None) -> dict:
     return event_type.build(event_type.sample(webhook=webhook, actor=actor, now=NOW))
 
 
-def test_the_four_types_are_registered_under_their_wire_names():
+def test_the_types_are_registered_under_their_wire_names():
     assert event_types.choices() == [
         ("push", "Push messages (RadioManager)"),
         ("station.studio.newtrack", "station.studio.newtrack"),
         ("station.encoder.statuschange", "station.encoder.statuschange"),
         ("stream.alert", "Stream alert contact (Radio Mast)"),
+        ("inbound.relay", "Relay of an inbound source (generic, Standard Webhooks)"),
     ]
 
 

@@ -4,12 +4,15 @@ Hypothesis throws JSON of every shape (model fields with wild values, NaN and
 Infinity literals, numbers past a double, lone surrogates, deep nesting, bytes that are
 not JSON at all, odd charsets) and query strings of every kind (known filters with wild
 values, raw bytes) at the six models' list, detail and recover endpoints, the inbound
-hooks and the Icecast endpoint. Each test is bounded by max_examples; schemathesis
+hooks, the Icecast endpoint and the inbound gateway (signed so they reach its reading of
+the body, and processed). Each test is bounded by max_examples; schemathesis
 (tests/test_api_schema.py) covers the schema's own view of the same endpoints.
 """
 
 import base64
+import hashlib
 import json
+import time
 from urllib.parse import quote_from_bytes, urlencode
 
 import pytest
@@ -23,9 +26,21 @@ from tests.factories import (
     PUSH_MODEL_FACTORIES,
     ApiKeyFactory,
     EncoderFactory,
+    InboundSourceFactory,
+    StationFactory,
     StreamFactory,
 )
+from tests.inbound_helpers import (
+    RADIOMANAGER_MESSAGE,
+    XTRA_ENCODER_STATUSCHANGE,
+    XTRA_NEWTRACK,
+    post,
+    xtra_headers,
+)
+from tests.radiomast_examples import RADIO_MAST_EXAMPLE
 from tests.wsgi_helpers import call_wsgi
+from webhooks.gateway.processing import process_due_requests
+from webhooks.signing import standard_webhooks_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +117,13 @@ bodies = st.one_of(
     st.text(max_size=200).map(lambda text: text.encode("utf-8", "surrogatepass")),
     st.binary(max_size=200),
 )
+# What the vendors send, for the inbound gateway.
+DOCUMENTED_BODIES = [
+    json.dumps(XTRA_NEWTRACK).encode(),
+    json.dumps(XTRA_ENCODER_STATUSCHANGE).encode(),
+    json.dumps(RADIOMANAGER_MESSAGE).encode(),
+    RADIO_MAST_EXAMPLE.encode(),
+]
 # Through Django's test client, which builds the request itself: charsets Django acts on
 # but the hub refuses (idna, bz2_codec) are stopped in front of Django by the WSGI gate,
 # fuzzed in test_the_wsgi_application_never_answers_5xx.
@@ -200,6 +222,54 @@ def test_inbound_hooks_never_answer_5xx(station_objects, data):
         content_type=data.draw(content_types),
     )
     _assert_not_5xx(response, "POST", path)
+
+
+@pytest.fixture
+def inbound_sources():
+    """One source of each kind, and how to sign a body for each (so generated bodies get
+    past verification to the body's reading and to processing)."""
+    station = StationFactory()
+    whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    return [
+        (
+            InboundSourceFactory(station=station, kind="xtra", secret="xtra-secret"),
+            lambda body: xtra_headers(body, "xtra-secret"),
+        ),
+        (
+            InboundSourceFactory(station=station, kind="radiomanager", key="rm", secret=""),
+            lambda body: {"api-key": "rm"},
+        ),
+        (InboundSourceFactory(station=station, kind="radiomast", secret=""), lambda body: {}),
+        (
+            InboundSourceFactory(station=station, kind="standard-webhooks", secret=whsec),
+            lambda body: _standard_webhooks_signed(body, whsec),
+        ),
+        (
+            InboundSourceFactory(station=station, kind="generic", auth="none", secret=""),
+            lambda body: {},
+        ),
+    ]
+
+
+def _standard_webhooks_signed(body: bytes, secret: str) -> dict[str, str]:
+    """Standard Webhooks headers for any bytes (the reference library signs text only)."""
+    message_id, now = f"msg_{hashlib.sha256(body).hexdigest()}", int(time.time())
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(now),
+        "webhook-signature": standard_webhooks_signature(message_id, now, body, secret),
+    }
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_inbound_gateway_never_answers_5xx_and_processing_never_raises(inbound_sources, data):
+    source, sign = data.draw(st.sampled_from(inbound_sources))
+    body = data.draw(bodies | st.sampled_from(DOCUMENTED_BODIES))
+    headers = sign(body) | {"Content-Type": data.draw(content_types)}
+    response = post(Client(), source, body, headers)
+    _assert_not_5xx(response, "POST", "/in/<token>/")
+    process_due_requests()  # a body no kind can use fails its request, never the worker
 
 
 icecast_values = st.binary(max_size=40).map(quote_from_bytes) | st.sampled_from(

@@ -18,6 +18,7 @@ test events and the delivery log take it up with no migration (the model fields 
 their choices from `choices()`) and no branch in any caller.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,12 +34,14 @@ from webhooks import payloads
 
 __all__ = [
     "ENCODER_STATUS",
+    "INBOUND_RELAY",
     "NEWTRACK",
     "PUSH",
     "STREAM_ALERT",
     "EventType",
     "Pacing",
     "PushJob",
+    "RelayedRequest",
     "StreamAlert",
     "choices",
     "get",
@@ -292,5 +295,38 @@ STREAM_ALERT = register(
         build=_stream_alert,
         sample=_sample_stream_alert,
         accepts=lambda webhook, alert: webhook.pk in alert.contact_ids,
+    )
+)
+
+
+# --- relayed inbound requests (generic and Standard Webhooks sources) -------------------
+
+
+@dataclass(frozen=True)
+class RelayedRequest:
+    """An accepted request of an inbound source (webhooks.gateway), relayed as it came to
+    the relay webhooks the source names (`webhook_ids`). `body` is its JSON text."""
+
+    station_id: int
+    body: str
+    webhook_ids: frozenset[int] = frozenset()
+
+
+def _relayed_body(relayed: RelayedRequest) -> Any:
+    return json.loads(relayed.body)
+
+
+def _sample_relayed_request(*, webhook, actor, now: datetime) -> RelayedRequest:
+    body = json.dumps({"type": "test", "message": "A relayed request would look like this."})
+    return RelayedRequest(station_id=webhook.station_id, body=body)
+
+
+INBOUND_RELAY = register(
+    EventType(
+        name="inbound.relay",
+        label="Relay of an inbound source (generic, Standard Webhooks)",
+        build=_relayed_body,
+        sample=_sample_relayed_request,
+        accepts=lambda webhook, relayed: webhook.pk in relayed.webhook_ids,
     )
 )

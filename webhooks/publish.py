@@ -17,7 +17,9 @@ Each webhook's receiver-friendly options decide when its delivery is first due:
   object (same `coalesce_key`) supersedes it while unsent, keeping its slot.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +37,27 @@ from webhooks.payloads import encode_body
 from webhooks.queueing import announce_due_deliveries
 from webhooks.selectors import webhooks_for
 
-__all__ = ["Draft", "publish", "publish_batch", "publish_event", "subscribers"]
+__all__ = [
+    "Draft",
+    "caused_by_inbound_request",
+    "publish",
+    "publish_batch",
+    "publish_event",
+    "subscribers",
+]
+
+_inbound_request: ContextVar[int | None] = ContextVar("stationhooks_inbound", default=None)
+
+
+@contextmanager
+def caused_by_inbound_request(request_id: int) -> Iterator[None]:
+    """Events published inside the block record that the inbound request `request_id`
+    caused them (Event.inbound_request): the gateway's processing of a request."""
+    token = _inbound_request.set(request_id)
+    try:
+        yield
+    finally:
+        _inbound_request.reset(token)
 
 
 def _supersede(delivery: Delivery | None, now: datetime) -> bool:
@@ -88,17 +110,19 @@ def _first_due(webhook: Webhook, now: datetime, coalesce_key: str) -> datetime:
 
 @dataclass(frozen=True)
 class Draft:
-    """One event to publish: what publish() takes, for publishing many at once."""
+    """One event to publish: what publish() takes, for publishing many at once. `body`,
+    when given, is sent instead of the payload's encoding: a relayed request's own text."""
 
     station_id: int
     event_type: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] | None
     webhooks: list[Webhook]
     actor: Actor
     job_id: int | None = None
     model_id: int | None = None
     coalesce_key: str = ""
     is_test: bool = False
+    body: str | None = None
 
 
 def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[Event]:
@@ -109,6 +133,7 @@ def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[E
     if not drafts:
         return []
     now = timezone.now()
+    inbound_request_id = _inbound_request.get()
     with transaction.atomic(savepoint=False):
         paced = {w.pk for d in drafts for w in d.webhooks if w.throttle_s or w.debounce_s}
         if paced:  # one publisher at a time per paced webhook, so supersession is exact
@@ -117,12 +142,13 @@ def publish_batch(drafts: Iterable[Draft], *, queue_work: bool = True) -> list[E
             Event(
                 station_id=d.station_id,
                 event_type=d.event_type,
-                body=encode_body(d.payload),
+                body=encode_body(d.payload) if d.body is None else d.body,
                 job_id=d.job_id,
                 model_id=d.model_id,
                 is_test=d.is_test,
                 actor_user_id=d.actor.user_id,
                 actor_api_key_id=d.actor.api_key_id,
+                inbound_request_id=inbound_request_id,
             )
             for d in drafts
         ]
@@ -201,13 +227,16 @@ def publish_event(
     actor: Actor | None = None,
     is_test: bool = False,
     queue_work: bool = True,
+    body: str | None = None,
 ) -> Event | None:
-    """Publish one event about `subject`, its body built by the type, to its
-    `subscribers` (or to `webhooks`); None when there is no webhook. See publish()."""
+    """Publish one event about `subject`, its body built by the type (or `body` as it
+    is: a relayed request's text), to its `subscribers` (or to `webhooks`); None when
+    there is no webhook. See publish()."""
     draft = Draft(
         station_id=subject.station_id,
         event_type=event_type.name,
-        payload=event_type.build(subject),
+        payload=event_type.build(subject) if body is None else None,
+        body=body,
         webhooks=list(subscribers(event_type, subject) if webhooks is None else webhooks),
         actor=actor or current_actor(),
         coalesce_key=event_type.coalesce_key(subject),

@@ -6,7 +6,6 @@ report and raises the xtra-style event.
 
 import base64
 import binascii
-import re
 import uuid
 
 from django.http import HttpResponse
@@ -32,11 +31,10 @@ from stations.choices import TrackSource
 from stations.icecast import IcecastQueryError, iceresponse, parse_metadata_query
 from stations.inbound import encoder_report_status, track_play_record
 from stations.models import Encoder, Stream, TrackPlay
+from stations.models.public_ids import ENCODER_PUBLIC_ID
 from stations.monitor import report_stream_status
 
 __all__ = ["EncoderStatusView", "IcecastMetadataView", "StreamStatusView", "TrackPlayView"]
-
-_ENCODER_ID = re.compile(r"enc_[0-9a-zA-Z]{1,28}")
 
 
 class TrackPlayView(APIView):
@@ -77,7 +75,7 @@ class EncoderStatusView(APIView):
     def post(self, request, encoder_id: str):
         encoder = (
             Encoder.objects.filter(public_id=encoder_id).first()
-            if _ENCODER_ID.fullmatch(encoder_id)
+            if ENCODER_PUBLIC_ID.fullmatch(encoder_id)
             else None
         )
         if encoder is None:

@@ -5,10 +5,12 @@ concern:
 - outbox: Event -> Delivery -> DeliveryAttempt, and the push job counter;
 - resync: manual resync jobs;
 - stats: hourly outcome counters, the engine's running totals;
-- alerts: alert policies and the outages they track.
+- alerts: alert policies and the outages they track;
+- inbound: the inbound gateway's sources and every request they sent.
 """
 
 from webhooks.models.alerts import AlertPolicy, AlertState
+from webhooks.models.inbound import InboundRequest, InboundSource
 from webhooks.models.outbox import (
     Delivery,
     DeliveryAttempt,
@@ -31,6 +33,8 @@ __all__ = [
     "DeliveryStat",
     "EngineCounter",
     "Event",
+    "InboundRequest",
+    "InboundSource",
     "JobCounter",
     "ResyncJob",
     "Webhook",

@@ -58,6 +58,14 @@ class Event(models.Model):
     actor_api_key_id = models.BigIntegerField(
         null=True, blank=True, help_text="The API key that made the change, if any."
     )
+    inbound_request = models.ForeignKey(
+        "webhooks.InboundRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text="The inbound request (webhooks.gateway) whose processing raised it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

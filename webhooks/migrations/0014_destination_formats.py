@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('webhooks', '0012_quick_endpoints_and_due_order'),
+        ('webhooks', '0013_inbound_gateway'),
     ]
 
     operations = [
