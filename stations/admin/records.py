@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import ngettext
 
 from guards.forms import JSONInputField
+from stations import permissions
 from stations.changes import change_batch
 from stations.models import Broadcast, Campaign, Contact, Item, Presenter, Program
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin, scope_to_operator
@@ -99,9 +100,11 @@ class StationRecordAdmin(StationScopedAdmin):
     def is_deleted(self, obj) -> bool:
         return obj.is_deleted
 
-    @admin.action(description="Recover selected %(verbose_name_plural)s")
+    @permissions.action("change", description="Recover selected %(verbose_name_plural)s")
     def recover_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        deleted = list(queryset.filter(deleted_at__isnull=False))
         recovered = queryset.recover()
+        permissions.log(self, request, deleted, "Recovered.")
         self.message_user(
             request,
             ngettext("Recovered %d object.", "Recovered %d objects.", recovered) % recovered,

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from stations import permissions
 from stations.scoping import stations_for
 from webhooks import services
 from webhooks.admin.charts import outcome_chart
@@ -79,6 +80,7 @@ def receiver_guide(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
 
 def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """The date-window form of Manual Resync; one job per selected push webhook."""
+    permissions.require(model_admin, request, "resync")
     ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
     webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, event_type=PUSH.name))
     if not webhooks:
@@ -98,6 +100,7 @@ def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRe
                     window_start=form.cleaned_data["window_start"],
                     window_end=form.cleaned_data["window_end"],
                 )
+                permissions.log(model_admin, request, webhook, "Started a resync.")
                 model_admin.message_user(request, f"Resync of {webhook.name} started.")
             except ResyncRefused as refused:
                 model_admin.message_user(request, str(refused), messages.ERROR)
@@ -114,8 +117,7 @@ def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRe
 
 def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if not model_admin.has_change_permission(request, webhook):
-        return redirect("admin:webhooks_webhook_change", pk)
+    permissions.require(model_admin, request, "redeliver", webhook)
     form = RedeliverFailedSinceForm(
         request.POST or None,
         initial={"since": (timezone.now() - timedelta(days=1)).replace(microsecond=0)},
@@ -123,6 +125,12 @@ def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: in
     if request.method == "POST" and form.is_valid():
         count = services.webhook_redeliver_failed_since(
             webhook=webhook, since=form.cleaned_data["since"]
+        )
+        permissions.log(
+            model_admin,
+            request,
+            webhook,
+            f"Redelivered {count} failed deliveries (since {form.cleaned_data['since']}).",
         )
         model_admin.message_user(
             request,
@@ -176,6 +184,13 @@ def send_test_event_and_report(
     """Send now and show the receiver's answer (status, time, start of the body)."""
     sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
     attempt = sent.attempts.last()
+    permissions.log(model_admin, request, webhook, f"Sent a test event ({sent.status}).")
+    if attempt is None:  # not sent: the webhook is disabled
+        why = "" if webhook.enabled else ": the webhook is disabled"
+        model_admin.message_user(
+            request, f"Test event to {webhook.name} not sent{why} ({sent.status}).", messages.ERROR
+        )
+        return
     answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
     if attempt.response_status and attempt.error:  # the service's reason (webhooks.formats)
         answer = f"{answer} ({attempt.error})"
@@ -190,7 +205,8 @@ def send_test_event_and_report(
 
 def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if request.method == "POST" and model_admin.has_change_permission(request, webhook):
+    permissions.require(model_admin, request, "change", webhook)
+    if request.method == "POST":
         send_test_event_and_report(model_admin, request, webhook)
     return redirect("admin:webhooks_webhook_change", pk)
 
@@ -198,8 +214,10 @@ def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> H
 def try_now(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     """The operator's "try now" on an endpoint whose breaker holds its deliveries."""
     webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if request.method == "POST" and model_admin.has_change_permission(request, webhook):
+    permissions.require(model_admin, request, "redeliver", webhook)
+    if request.method == "POST":
         if webhook_try_now(webhook=webhook):
+            permissions.log(model_admin, request, webhook, "Tried the held endpoint now.")
             model_admin.message_user(
                 request,
                 f"Trying {webhook.name} now: its oldest delivery goes out; if it is answered, "
@@ -216,10 +234,15 @@ def try_now(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> Htt
 def redeliver_delivery(
     model_admin: admin.ModelAdmin, request: HttpRequest, pk: int
 ) -> HttpResponse:
-    if request.method != "POST" or not request.user.has_perm("webhooks.change_delivery"):
+    delivery = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    permissions.require(model_admin, request, "redeliver", delivery)
+    if request.method != "POST":
         return redirect("admin:webhooks_delivery_change", pk)
-    delivery = model_admin.get_queryset(request).filter(pk=pk)
-    count = services.deliveries_redeliver(deliveries=delivery)
+    count = services.deliveries_redeliver(
+        deliveries=model_admin.get_queryset(request).filter(pk=pk)
+    )
+    if count:
+        permissions.log(model_admin, request, delivery, "Redelivered.")
     model_admin.message_user(
         request,
         "Delivery queued again." if count else "This delivery is still pending.",

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from stations import permissions
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
 from webhooks import formats, services
@@ -34,6 +35,7 @@ HEALTH_FIELDS = [
     "created_at",
     "updated_at",
 ]
+SIGNING_TITLE = "Signing and authentication"
 SIGNING_FIELDS = [
     "masked_secret",
     "new_secret",
@@ -102,7 +104,7 @@ class WebhookAdmin(StationScopedAdmin):
             },
         ),
         ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
-        ("Signing and authentication", {"fields": SIGNING_FIELDS}),
+        (SIGNING_TITLE, {"fields": SIGNING_FIELDS}),
         ("Health", {"fields": HEALTH_FIELDS}),
     ]
     actions = [
@@ -115,6 +117,21 @@ class WebhookAdmin(StationScopedAdmin):
 
     def get_queryset(self, request):
         return webhooks_with_health(super().get_queryset(request), now=timezone.now())
+
+    def get_fieldsets(self, request, obj=None):
+        """Setting or removing the secret and the key needs the secrets permission;
+        others see them masked."""
+        if self.has_secrets_permission(request, obj):
+            return self.fieldsets
+        masked = {"fields": ["masked_secret", "masked_key"]}
+        return [(n, masked if n == SIGNING_TITLE else o) for n, o in self.fieldsets]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if self.has_secrets_permission(request, obj):
+            return form
+        writes = [name for name in SIGNING_FIELDS if not name.startswith("masked_")]
+        return type(form.__name__, (form,), dict.fromkeys(writes))
 
     @admin.display(description="destination", ordering="format")
     def destination(self, obj):
@@ -212,34 +229,37 @@ class WebhookAdmin(StationScopedAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Manual resync of selected push webhooks…")
+    @permissions.action("resync", description="Manual resync of selected push webhooks…")
     def manual_resync(self, request, queryset):
         ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
         return redirect(reverse("admin:webhooks_webhook_resync") + f"?ids={ids}")
 
-    @admin.action(description="Send a test event to selected webhooks")
+    @permissions.action("change", description="Send a test event to selected webhooks")
     def send_test_event(self, request, queryset):
         for webhook in queryset.select_related("station"):
             views.send_test_event_and_report(self, request, webhook)
 
-    @admin.action(description="Rotate the secret of selected webhooks")
+    @permissions.action("secrets", description="Rotate the secret of selected webhooks")
     def rotate_secret(self, request, queryset):
         for webhook in queryset:
             secret = services.webhook_rotate_secret(webhook=webhook)
+            permissions.log(self, request, webhook, "Rotated the secret.")
             self.message_user(
                 request,
                 f"New secret for {webhook.name} (shown once, copy it now): {secret}",
                 messages.WARNING,
             )
 
-    @admin.action(description="Enable selected webhooks")
+    @permissions.action("change", description="Enable selected webhooks")
     def enable_webhooks(self, request, queryset):
         for webhook in queryset:
             services.webhook_enable(webhook=webhook)
+            permissions.log(self, request, webhook, "Enabled.")
         self.message_user(request, f"Enabled {len(queryset)} webhook(s).", messages.SUCCESS)
 
-    @admin.action(description="Disable selected webhooks")
+    @permissions.action("change", description="Disable selected webhooks")
     def disable_webhooks(self, request, queryset):
         for webhook in queryset:
             services.webhook_disable(webhook=webhook, reason=f"Disabled by {request.user}.")
+            permissions.log(self, request, webhook, "Disabled.")
         self.message_user(request, f"Disabled {len(queryset)} webhook(s).", messages.SUCCESS)
