@@ -323,12 +323,6 @@ def test_old_requests_are_pruned_and_their_events_stay(logged, settings):
     assert Event.objects.get().inbound_request is None
 
 
-def test_the_prune_runs_on_a_schedule():
-    from config.periodic import declared_jobs
-
-    assert any(job.func == "webhooks.tasks.prune_inbound_log" for job in declared_jobs())
-
-
 # --- Operators -------------------------------------------------------------------------
 
 
