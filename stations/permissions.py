@@ -51,6 +51,7 @@ STATION_APPS = ("stations", "webhooks")
 _CONFIGURATION = [
     "webhooks.webhook",
     "webhooks.alertpolicy",
+    "webhooks.inboundsource",
     "stations.program",
     "stations.broadcast",
     "stations.item",
@@ -63,8 +64,9 @@ _CONFIGURATION = [
 ROLES: dict[str, list[str]] = {
     # Sees the station's logs and settings, changes nothing.
     VIEWER: [],
-    # Configures webhooks, policies, streams and the station's records; redelivers (a
-    # change of the delivery log's state) and resyncs (starts a resync job).
+    # Configures webhooks, policies, inbound sources, streams and the station's records;
+    # redelivers (a change of the delivery log's state), resyncs (starts a resync job),
+    # replays and accepts inbound requests anyway.
     OPERATOR: [
         *(
             f"{model.split('.')[0]}.{verb}_{model.split('.')[1]}"
@@ -73,8 +75,10 @@ ROLES: dict[str, list[str]] = {
         ),
         "webhooks.change_delivery",
         "webhooks.add_resyncjob",
+        "webhooks.change_inboundrequest",  # replay, accept anyway
     ],
-    # Also manages API keys and secrets, and the station's own settings.
+    # Also manages API keys and secrets (webhooks' and inbound sources' secrets and keys,
+    # ingest URL tokens), and the station's own settings.
     ADMIN: [
         "stations.add_apikey",
         "stations.change_apikey",
@@ -94,7 +98,32 @@ HUB_PERMISSIONS = {
 
 class HubPermissions:
     """ModelAdmin mixin: the `has_<name>_permission` methods behind HUB_PERMISSIONS, so
-    actions can list them in `allowed_permissions` (StationScopedAdmin has them)."""
+    actions can list them in `allowed_permissions` (StationScopedAdmin has them), and
+    `secret_fields`: the form fields that set or remove a secret, left out of the form
+    for users without the secrets permission (their masked display stays)."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.secret_fields or self.has_secrets_permission(request, obj):
+            return fieldsets
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [f for f in options["fields"] if f not in self.secret_fields],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not self.secret_fields or self.has_secrets_permission(request, obj):
+            return form
+        return type(form.__name__, (form,), dict.fromkeys(self.secret_fields))
 
     def _has_hub_permission(self, name: str, request, obj=None) -> bool:
         return request.user.has_perm(HUB_PERMISSIONS[name]) and self.has_view_permission(

@@ -15,14 +15,16 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from stations.models import TrackPlay
 from stations.permissions import ADMIN, OPERATOR, VIEWER
 from tests import factories
+from tests.inbound_helpers import XTRA_NEWTRACK, as_bytes
 from tests.webhook_helpers import publish_track_unqueued
-from webhooks.models import ResyncJob
+from webhooks.models import InboundRequest, ResyncJob
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +58,8 @@ MODELS = {
     "stations.apikey": (VIEWER, ADMIN, ADMIN, NOBODY),
     "webhooks.webhook": RECORD,
     "webhooks.alertpolicy": RECORD,
+    "webhooks.inboundsource": RECORD,
+    "webhooks.inboundrequest": LOG,
     "webhooks.delivery": LOG,
     "webhooks.resyncjob": PRUNABLE_LOG,
 }
@@ -73,6 +77,7 @@ ACTIONS = {
     ("webhooks.webhook", "enable_webhooks"): OPERATOR,
     ("webhooks.webhook", "disable_webhooks"): OPERATOR,
     ("webhooks.delivery", "redeliver"): OPERATOR,
+    ("webhooks.inboundrequest", "replay"): OPERATOR,
 }
 WINDOW = {"window_start": "2026-02-02 00:00:00", "window_end": "2026-02-09 00:00:00"}
 # What an action's follow-up page is posted (the action only opens it).
@@ -87,8 +92,20 @@ PAGES = {
     "webhooks_webhook_preview": (OPERATOR, {}, False),
     "webhooks_webhook_resync": (OPERATOR, WINDOW, True),
     "webhooks_delivery_redeliver": (OPERATOR, {}, True),
+    "webhooks_inboundsource_rotate_token": (ADMIN, {"overlap_s": "0"}, True),
+    "webhooks_inboundrequest_replay": (OPERATOR, {}, False),  # a rejected request: refused
+    "webhooks_inboundrequest_accept_anyway": (OPERATOR, {}, True),
+    **{f"stations_{m}_recover": (OPERATOR, {}, True) for m in RECORDS},
 }
 STOCK_PAGES = {"changelist", "add", "change", "delete", "history"}
+
+
+def _rejected_request(station) -> InboundRequest:
+    """A request to an inbound source that failed verification (no signature)."""
+    source = factories.InboundSourceFactory(station=station)
+    body = as_bytes(XTRA_NEWTRACK)
+    Client().post(f"/in/{source.token}/", data=body, content_type="application/json")
+    return InboundRequest.objects.get(source=source)
 
 
 def _object_of(label: str, station):
@@ -118,6 +135,8 @@ def _object_of(label: str, station):
             station=station, event_type="push", url="http://127.0.0.1:9/hook"
         ),
         "webhooks.alertpolicy": lambda: factories.AlertPolicyFactory(station=station),
+        "webhooks.inboundsource": lambda: factories.InboundSourceFactory(station=station),
+        "webhooks.inboundrequest": lambda: _rejected_request(station),
         "webhooks.delivery": lambda: publish_track_unqueued(webhook()).deliveries.get(),
         "webhooks.resyncjob": lambda: ResyncJob.objects.create(
             webhook=webhook(),
@@ -213,6 +232,8 @@ def _prepare(name: str, obj):
         obj.delete()
     if name == "enable_webhooks":
         type(obj).objects.filter(pk=obj.pk).update(enabled=False)
+    if name == "replay":
+        type(obj).objects.filter(pk=obj.pk).update(outcome="accepted", status="processed")
 
 
 @pytest.mark.parametrize("role", RANKS)
@@ -261,11 +282,14 @@ def test_own_pages(name, role, stations, django_user_model, client):
     act), on another station nothing is found (404) and nothing happens."""
     client = _client_of(role, stations, django_user_model, client)
     least, data, acts = PAGES[name]
-    label = "webhooks.delivery" if "delivery" in name else "webhooks.webhook"
+    app, model = name.split("_")[:2]
+    label = f"{app}.{model}"
     for station in stations[:1] if name == "webhooks_webhook_preview" else stations:
         obj = _object_of(label, station)
         if label == "webhooks.delivery":
             type(obj).objects.filter(pk=obj.pk).update(status="failed")
+        if name.endswith("_recover"):
+            obj.delete()
         url = _page_url(name, obj)
         get, post = client.get(url), client.post(url, data)
         own = station == stations[0] or role == SUPERUSER

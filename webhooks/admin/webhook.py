@@ -35,7 +35,6 @@ HEALTH_FIELDS = [
     "created_at",
     "updated_at",
 ]
-SIGNING_TITLE = "Signing and authentication"
 SIGNING_FIELDS = [
     "masked_secret",
     "new_secret",
@@ -86,6 +85,7 @@ class WebhookAdmin(StationScopedAdmin):
     list_select_related = ["station"]
     search_fields = ["name", "url"]
     readonly_fields = ["masked_secret", "masked_key", *HEALTH_FIELDS]
+    secret_fields = ("new_secret", "remove_secret", "new_key", "remove_key")
     conditional_fields = destination_conditions()
     fieldsets = [
         (None, {"fields": ["station", "name", "event_type", "models", "enabled"]}),
@@ -104,7 +104,7 @@ class WebhookAdmin(StationScopedAdmin):
             },
         ),
         ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
-        (SIGNING_TITLE, {"fields": SIGNING_FIELDS}),
+        ("Signing and authentication", {"fields": SIGNING_FIELDS}),
         ("Health", {"fields": HEALTH_FIELDS}),
     ]
     actions = [
@@ -117,21 +117,6 @@ class WebhookAdmin(StationScopedAdmin):
 
     def get_queryset(self, request):
         return webhooks_with_health(super().get_queryset(request), now=timezone.now())
-
-    def get_fieldsets(self, request, obj=None):
-        """Setting or removing the secret and the key needs the secrets permission;
-        others see them masked."""
-        if self.has_secrets_permission(request, obj):
-            return self.fieldsets
-        masked = {"fields": ["masked_secret", "masked_key"]}
-        return [(n, masked if n == SIGNING_TITLE else o) for n, o in self.fieldsets]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if self.has_secrets_permission(request, obj):
-            return form
-        writes = [name for name in SIGNING_FIELDS if not name.startswith("masked_")]
-        return type(form.__name__, (form,), dict.fromkeys(writes))
 
     @admin.display(description="destination", ordering="format")
     def destination(self, obj):
