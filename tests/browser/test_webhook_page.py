@@ -1,0 +1,50 @@
+"""The webhook page in a real browser: the form shows the fields of the chosen trigger
+only, and a new webhook's secret is shown once with a copy button."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.browser.helpers import PASSWORD, click_and_load, log_in, messages, wait_for
+from tests.factories import StationFactory
+from webhooks.models import Webhook
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def operator(django_user_model):
+    return django_user_model.objects.create_superuser("operator", "op@example.com", PASSWORD)
+
+
+def shown(browser, element_id: str) -> bool:
+    return browser.find_element(By.ID, element_id).is_displayed()
+
+
+def test_the_add_form_follows_the_trigger(browser, live_server, operator, httpserver):
+    # given
+    station = StationFactory(name="Radio Example")
+    log_in(browser, live_server)
+    # when the operator opens Add: push, the first trigger, shows its models and debounce
+    browser.get(f"{live_server.url}/admin/webhooks/webhook/add/")
+    assert "Health" not in browser.find_element(By.ID, "content-main").text
+    trigger = Select(browser.find_element(By.ID, "id_event_type"))
+    assert trigger.first_selected_option.get_attribute("value") == "push"
+    assert shown(browser, "id_models_0") and shown(browser, "id_debounce_s")
+    assert not shown(browser, "id_throttle_s") and shown(browser, "id_delay_s")
+    # and now-playing shows throttle instead
+    trigger.select_by_value("station.studio.newtrack")
+    wait_for(browser, lambda: shown(browser, "id_throttle_s"))
+    assert not shown(browser, "id_models_0") and not shown(browser, "id_debounce_s")
+    # and the encoder trigger neither
+    trigger.select_by_value("station.encoder.statuschange")
+    wait_for(browser, lambda: not shown(browser, "id_throttle_s"))
+    assert not shown(browser, "id_debounce_s") and shown(browser, "id_delay_s")
+    # when saved, the generated secret shows once, with its copy button
+    Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
+    browser.find_element(By.ID, "id_name").send_keys("Encoder watch")
+    browser.find_element(By.ID, "id_url").send_keys(httpserver.url_for("/hook"))
+    click_and_load(browser, browser.find_element(By.NAME, "_continue"))
+    webhook = Webhook.objects.get()
+    assert webhook.secret in messages(browser)
+    assert browser.find_element(By.CSS_SELECTOR, "#messages [data-copy='#shown-secret']")

@@ -1,0 +1,63 @@
+"""The pages behind the webhook page's own buttons: reveal the secret. Each checks the
+change permission on that webhook and writes what it did to the admin history (LogEntry).
+Thin: the work is in webhooks.services."""
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.html import format_html
+
+from webhooks.admin.views import page_of
+from webhooks.models import Webhook
+
+__all__ = ["reveal_secret", "show_secret_once", "urls"]
+
+
+def urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
+    def route(pattern: str, view, name: str) -> URLPattern:
+        wrapped = model_admin.admin_site.admin_view(page_of(model_admin, view))
+        return path(pattern, wrapped, name=f"webhooks_webhook_{name}")
+
+    return [route("<int:pk>/reveal-secret/", reveal_secret, "reveal_secret")]
+
+
+def show_secret_once(
+    model_admin: admin.ModelAdmin, request: HttpRequest, webhook: Webhook, what: str
+) -> None:
+    """A message with the secret and a copy button: the only time the page shows it
+    unasked."""
+    model_admin.message_user(
+        request,
+        format_html(
+            '{} for {} (shown once, copy it now): <code id="shown-secret">{}</code> '
+            '<button type="button" class="sh-copy" data-copy="#shown-secret">Copy</button>',
+            what,
+            webhook.name,
+            webhook.secret,
+        ),
+        messages.WARNING,
+    )
+
+
+def _changeable(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> Webhook | None:
+    """The webhook, when the operator may see it (else 404) and change it (else None)."""
+    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    return webhook if model_admin.has_change_permission(request, webhook) else None
+
+
+def reveal_secret(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    """The signing secret in full, on a POST by an operator who may change the webhook;
+    the admin history records who saw it."""
+    webhook = _changeable(model_admin, request, pk)
+    if request.method != "POST" or webhook is None or not webhook.secret:
+        return redirect("admin:webhooks_webhook_change", pk)
+    model_admin.log_change(request, webhook, "Revealed the signing secret.")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Signing secret of {webhook.name}",
+        "opts": model_admin.model._meta,
+        "original": webhook,
+    }
+    return TemplateResponse(request, "admin/webhooks/webhook/secret.html", context)
