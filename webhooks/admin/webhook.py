@@ -122,6 +122,7 @@ class WebhookAdmin(StationScopedAdmin):
         ),
         ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
         ("Signing and authentication", {"fields": SIGNING_FIELDS}),
+        ("Custom headers", {"fields": ["headers"]}),
         ("Health", {"fields": HEALTH_FIELDS}),
     ]
     actions = [

@@ -1,6 +1,6 @@
-"""The pages behind the webhook page's own buttons: reveal the secret. Each checks the
-change permission on that webhook and writes what it did to the admin history (LogEntry).
-Thin: the work is in webhooks.services."""
+"""The pages behind the webhook page's own buttons: reveal the secret, pause, resume.
+Each checks the change permission on that webhook and writes what it did to the admin
+history (LogEntry). Thin: the work is in webhooks.services and webhooks.holding."""
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -10,9 +10,10 @@ from django.urls import URLPattern, path
 from django.utils.html import format_html
 
 from webhooks.admin.views import page_of
+from webhooks.holding import webhook_pause, webhook_resume
 from webhooks.models import Webhook
 
-__all__ = ["reveal_secret", "show_secret_once", "urls"]
+__all__ = ["pause", "resume", "reveal_secret", "show_secret_once", "urls"]
 
 
 def urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
@@ -20,7 +21,11 @@ def urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
         wrapped = model_admin.admin_site.admin_view(page_of(model_admin, view))
         return path(pattern, wrapped, name=f"webhooks_webhook_{name}")
 
-    return [route("<int:pk>/reveal-secret/", reveal_secret, "reveal_secret")]
+    return [
+        route("<int:pk>/reveal-secret/", reveal_secret, "reveal_secret"),
+        route("<int:pk>/pause/", pause, "pause"),
+        route("<int:pk>/resume/", resume, "resume"),
+    ]
 
 
 def show_secret_once(
@@ -61,3 +66,30 @@ def reveal_secret(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) 
         "original": webhook,
     }
     return TemplateResponse(request, "admin/webhooks/webhook/secret.html", context)
+
+
+def pause(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = _changeable(model_admin, request, pk)
+    if request.method == "POST" and webhook is not None and not webhook.paused_at:
+        held = webhook_pause(webhook=webhook)
+        model_admin.log_change(request, webhook, "Paused: new deliveries held until Resume.")
+        model_admin.message_user(
+            request,
+            f"Paused {webhook.name}: {held} queued deliveries held; new ones wait too, "
+            "until Resume.",
+            messages.SUCCESS,
+        )
+    return redirect("admin:webhooks_webhook_change", pk)
+
+
+def resume(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = _changeable(model_admin, request, pk)
+    if request.method == "POST" and webhook is not None and webhook.paused_at:
+        released = webhook_resume(webhook=webhook)
+        model_admin.log_change(request, webhook, f"Resumed: {released} held deliveries sent.")
+        model_admin.message_user(
+            request,
+            f"Resumed {webhook.name}: {released} held deliveries go out now, oldest first.",
+            messages.SUCCESS,
+        )
+    return redirect("admin:webhooks_webhook_change", pk)
