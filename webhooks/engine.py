@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -462,11 +462,12 @@ def drain_due_deliveries(*, budget_s: float = DRAIN_BUDGET_S) -> int:
         sender.close()
 
 
-def send_delivery_now(delivery_id: int) -> None:
+def send_delivery_now(delivery_id: int, *, timeout_s: float | None = None) -> None:
     """Send one due delivery now from this thread, whatever its endpoint's cap or breaker,
     and record the attempt: the admin's test event, which shows the receiver's answer.
-    Takes at most the request timeout (WEBHOOKS_REQUEST_TIMEOUT_S) plus two short
-    transactions. A delivery that is not due (or held by a worker) is left alone."""
+    Takes at most the request timeout (`timeout_s`, else WEBHOOKS_REQUEST_TIMEOUT_S) plus
+    two short transactions. A delivery that is not due (or held by a worker) is left
+    alone."""
     claimed = claim_due_deliveries(limit=1, ids=[delivery_id]).deliveries
     if not claimed:
         return
@@ -474,5 +475,12 @@ def send_delivery_now(delivery_id: int) -> None:
     if not delivery.webhook.enabled:
         recording.record([Sent(delivery, None, False)])
         return
-    result = transport.send_now(outgoing_request(delivery, timezone.now()), transport_config())
+    config = transport_config()
+    if timeout_s is not None:
+        config = replace(
+            config,
+            request_timeout_s=min(timeout_s, config.request_timeout_s),
+            connect_timeout_s=min(timeout_s, config.connect_timeout_s),
+        )
+    result = transport.send_now(outgoing_request(delivery, timezone.now()), config)
     recording.record([Sent(delivery, result, False)])

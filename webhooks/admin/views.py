@@ -1,7 +1,7 @@
 """Admin pages beyond the model admins' lists and forms: the operators' dashboard, and the
 pages behind the webhook and delivery admins' buttons (manual resync, redeliver failed,
-send a test event, redeliver one delivery). Thin: the work is in webhooks.services and
-webhooks.resync, the reads in webhooks.selectors."""
+redeliver one delivery; the webhook page's own are in webhook_pages). Thin: the work is
+in webhooks.services and webhooks.resync, the reads in webhooks.selectors."""
 
 import functools
 from collections.abc import Callable
@@ -20,11 +20,9 @@ from stations.scoping import stations_for
 from webhooks import services
 from webhooks.admin.charts import outcome_chart
 from webhooks.admin.presenters import header_rows, pretty_json
-from webhooks.choices import DeliveryStatus
 from webhooks.event_types import PUSH
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
 from webhooks.holding import webhook_try_now
-from webhooks.models import Webhook
 from webhooks.resync import ResyncRefused, start_resync
 from webhooks.selectors import station_overviews
 
@@ -36,8 +34,6 @@ __all__ = [
     "receiver_guide",
     "redeliver_delivery",
     "redeliver_failed",
-    "send_test",
-    "send_test_event_and_report",
     "try_now",
 ]
 
@@ -168,31 +164,6 @@ def preview(
         "body": pretty_json(shown.body) if shown else "",
     }
     return TemplateResponse(request, "admin/webhooks/webhook/preview.html", context)
-
-
-def send_test_event_and_report(
-    model_admin: admin.ModelAdmin, request: HttpRequest, webhook: Webhook
-) -> None:
-    """Send now and show the receiver's answer (status, time, start of the body)."""
-    sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
-    attempt = sent.attempts.last()
-    answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
-    if attempt.response_status and attempt.error:  # the service's reason (webhooks.formats)
-        answer = f"{answer} ({attempt.error})"
-    body = attempt.response_body[:200]
-    model_admin.message_user(
-        request,
-        f"Test event to {webhook.name}: {answer} in {attempt.duration_ms} ms "
-        f"({sent.status})." + (f" Response: {body}" if body else ""),
-        messages.SUCCESS if sent.status == DeliveryStatus.DELIVERED else messages.ERROR,
-    )
-
-
-def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
-    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if request.method == "POST" and model_admin.has_change_permission(request, webhook):
-        send_test_event_and_report(model_admin, request, webhook)
-    return redirect("admin:webhooks_webhook_change", pk)
 
 
 def try_now(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
