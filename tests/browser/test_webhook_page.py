@@ -6,7 +6,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.helpers import PASSWORD, click_and_load, log_in, messages, wait_for
-from tests.factories import StationFactory
+from tests.factories import StationFactory, WebhookFactory
 from webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,3 +48,33 @@ def test_the_add_form_follows_the_trigger(browser, live_server, operator, httpse
     webhook = Webhook.objects.get()
     assert webhook.secret in messages(browser)
     assert browser.find_element(By.CSS_SELECTOR, "#messages [data-copy='#shown-secret']")
+
+
+def test_a_test_event_is_shown_then_sent(browser, live_server, operator, httpserver):
+    # given a now-playing webhook whose station played a track
+    httpserver.expect_request("/hook").respond_with_data("thanks")
+    webhook = WebhookFactory(url=httpserver.url_for("/hook"))
+    webhook.station.track_plays.create(title="Blue Monday", artist="New Order", duration=447)
+    webhook.station.encoders.create(name="Studio A")
+    log_in(browser, live_server)
+    browser.get(f"{live_server.url}/admin/webhooks/webhook/{webhook.pk}/change/")
+    # when the operator opens the test page
+    click_and_load(browser, browser.find_element(By.ID, "test-event-page"))
+    # then the request built from the real track shows before anything is sent
+    assert "New Order – Blue Monday" in browser.find_element(By.ID, "test-event-origin").text
+    assert '"title": "Blue Monday"' in browser.find_element(By.ID, "test-event-body").text
+    assert "webhook-test" in browser.find_element(By.ID, "test-event-request").text
+    assert httpserver.log == []
+    # when another type is chosen
+    Select(browser.find_element(By.ID, "test-event-type")).select_by_value(
+        "station.encoder.statuschange"
+    )
+    click_and_load(browser, browser.find_element(By.ID, "show-test-event"))
+    assert "Studio A" in browser.find_element(By.ID, "test-event-origin").text
+    # and sent
+    click_and_load(browser, browser.find_element(By.ID, "send-this-test-event"))
+    # then the answer shows on the webhook's page, and the receiver knew it was a test
+    assert "HTTP 200" in messages(browser) and "Response: thanks" in messages(browser)
+    request, _ = httpserver.log[0]
+    assert request.headers["webhook-test"] == "true"
+    assert request.get_json()["encoder"]["name"] == "Studio A"
