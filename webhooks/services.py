@@ -26,6 +26,7 @@ __all__ = [
     "plan_test_event",
     "types_for_test_event",
     "webhook_disable",
+    "webhook_duplicate",
     "webhook_enable",
     "webhook_redeliver_failed_since",
     "webhook_rotate_secret",
@@ -102,6 +103,47 @@ def webhook_send_test_event(
         engine.send_delivery_now(sent.pk, timeout_s=TEST_EVENT_TIMEOUT_S)
     sent.refresh_from_db()
     return sent
+
+
+# What a duplicate does not take over: who it is, its secrets, and its own state.
+NOT_DUPLICATED = {
+    "id",
+    "name",
+    "enabled",
+    "paused_at",
+    "secret",
+    "previous_secret",
+    "previous_secret_expires_at",
+    "disabled_reason",
+    "disabled_at",
+    "consecutive_failures",
+    "answers_quickly",
+    "created_at",
+    "updated_at",
+    *Webhook.BREAKER_FIELDS,
+}
+
+
+def webhook_duplicate(*, webhook: Webhook) -> Webhook:
+    """A new webhook with the same settings (destination, format settings and their
+    secrets, key, custom headers, pacing, models), a new secret of its own (none if the
+    original sends unsigned), disabled until an operator has reviewed and enabled it, so
+    a receiver never gets every event twice by accident."""
+    copied = {
+        f.attname: getattr(webhook, f.attname)
+        for f in Webhook._meta.concrete_fields
+        if f.name not in NOT_DUPLICATED
+    }
+    duplicate = Webhook(
+        **copied,
+        name=f"Copy of {webhook.name}"[:200],
+        secret=generate_secret() if webhook.secret else "",
+        enabled=False,
+        disabled_reason=f"A copy of {webhook.name}: review it, then enable it."[:300],
+        disabled_at=timezone.now(),
+    )
+    duplicate.save()
+    return duplicate
 
 
 def webhook_rotate_secret(*, webhook: Webhook) -> str:

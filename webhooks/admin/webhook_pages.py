@@ -1,5 +1,5 @@
 """The pages behind the webhook page's own buttons: test event, reveal the secret, pause,
-resume.
+resume, duplicate.
 Each checks the change permission on that webhook and writes what it did to the admin
 history (LogEntry). Thin: the work is in webhooks.services and webhooks.holding."""
 
@@ -20,6 +20,7 @@ from webhooks.models import Delivery, Webhook
 from webhooks.previews import preview_request
 
 __all__ = [
+    "duplicate",
     "pause",
     "report_test_event",
     "resume",
@@ -40,6 +41,7 @@ def urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
         route("<int:pk>/reveal-secret/", reveal_secret, "reveal_secret"),
         route("<int:pk>/pause/", pause, "pause"),
         route("<int:pk>/resume/", resume, "resume"),
+        route("<int:pk>/duplicate/", duplicate, "duplicate"),
     ]
 
 
@@ -170,3 +172,20 @@ def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> H
         "timeout_s": services.TEST_EVENT_TIMEOUT_S,
     }
     return TemplateResponse(request, "admin/webhooks/webhook/test_event.html", context)
+
+
+def duplicate(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    """A disabled copy with a new secret (shown once), opened for review."""
+    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    if request.method != "POST" or not model_admin.has_add_permission(request):
+        return redirect("admin:webhooks_webhook_change", pk)
+    copy = services.webhook_duplicate(webhook=webhook)
+    model_admin.log_addition(request, copy, f"Duplicated from {webhook.name} ({webhook.pk}).")
+    model_admin.message_user(
+        request,
+        f"{copy.name} created, disabled: review its settings, then tick Enabled.",
+        messages.SUCCESS,
+    )
+    if copy.secret and copy.destination.signed:
+        show_secret_once(model_admin, request, copy, "Its own new secret")
+    return redirect("admin:webhooks_webhook_change", copy.pk)
