@@ -242,11 +242,22 @@ class RedeliverFailedSinceForm(forms.Form):
     )
 
 
-class ResyncForm(forms.Form):
-    window_start = forms.DateTimeField(
-        help_text="Broadcasts, Items and Campaigns starting at or after this time (UTC)…"
+def _picker() -> forms.DateTimeInput:
+    """The browser's own date-time picker (no script, so nothing for the CSP to refuse)."""
+    return forms.DateTimeInput(
+        attrs={"type": "datetime-local", "step": 60}, format="%Y-%m-%dT%H:%M"
     )
-    window_end = forms.DateTimeField(help_text="…and before this time (UTC) are sent.")
+
+
+class ResyncForm(forms.Form):
+    """The window of a resync. Its times carry no zone: the view validates it with the
+    station's time zone active, and says which zone that is."""
+
+    window_start = forms.DateTimeField(
+        widget=_picker(),
+        help_text="Broadcasts, Items and Campaigns starting at or after this time…",
+    )
+    window_end = forms.DateTimeField(widget=_picker(), help_text="…and before this time.")
 
     def clean(self):
         cleaned = super().clean()

@@ -1,6 +1,6 @@
 """Admin pages beyond the model admins' lists and forms: the operators' dashboard, and the
-pages behind the webhook and delivery admins' buttons (manual resync, redeliver failed,
-redeliver one delivery; the webhook page's own are in webhook_pages). Thin: the work is
+pages behind the webhook and delivery admins' buttons (redeliver failed, redeliver one
+delivery; the webhook page's own are in webhook_pages, manual resync in resync). Thin: the work is
 in webhooks.services and webhooks.resync, the reads in webhooks.selectors."""
 
 import functools
@@ -20,15 +20,12 @@ from stations.scoping import stations_for
 from webhooks import services
 from webhooks.admin.charts import outcome_chart
 from webhooks.admin.presenters import header_rows, pretty_json
-from webhooks.event_types import PUSH
-from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
+from webhooks.forms import RedeliverFailedSinceForm
 from webhooks.holding import webhook_try_now
-from webhooks.resync import ResyncRefused, start_resync
 from webhooks.selectors import station_overviews
 
 __all__ = [
     "dashboard",
-    "manual_resync",
     "page_of",
     "preview",
     "receiver_guide",
@@ -71,41 +68,6 @@ def receiver_guide(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
         "guide": mark_safe(_receiver_guide_html()),  # the repo's own document
     }
     return TemplateResponse(request, "admin/receiver_guide.html", context)
-
-
-def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
-    """The date-window form of Manual Resync; one job per selected push webhook."""
-    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
-    webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, event_type=PUSH.name))
-    if not webhooks:
-        model_admin.message_user(request, "Select at least one push webhook.", messages.ERROR)
-        return redirect("admin:webhooks_webhook_changelist")
-    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    form = ResyncForm(
-        request.POST or None,
-        initial={"window_start": today, "window_end": today + timedelta(days=7)},
-    )
-    if request.method == "POST" and form.is_valid():
-        for webhook in webhooks:
-            try:
-                start_resync(
-                    webhook=webhook,
-                    started_by=request.user,
-                    window_start=form.cleaned_data["window_start"],
-                    window_end=form.cleaned_data["window_end"],
-                )
-                model_admin.message_user(request, f"Resync of {webhook.name} started.")
-            except ResyncRefused as refused:
-                model_admin.message_user(request, str(refused), messages.ERROR)
-        return redirect("admin:webhooks_resyncjob_changelist")
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "Manual resync",
-        "opts": model_admin.model._meta,
-        "webhooks": webhooks,
-        "form": form,
-    }
-    return TemplateResponse(request, "admin/webhooks/webhook/resync.html", context)
 
 
 def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
 from webhooks import event_types, formats, services
-from webhooks.admin import views, webhook_pages
+from webhooks.admin import resync, views, webhook_pages
 from webhooks.admin.charts import bar_chart
 from webhooks.breaker import describe
 from webhooks.destinations import shown_url
@@ -230,7 +230,7 @@ class WebhookAdmin(StationScopedAdmin):
             ),
             path(
                 "resync/",
-                self.admin_site.admin_view(views.page_of(self, views.manual_resync)),
+                self.admin_site.admin_view(views.page_of(self, resync.manual_resync)),
                 name="webhooks_webhook_resync",
             ),
             *super().get_urls(),
