@@ -1,13 +1,14 @@
 """The webhook page in a real browser: the form shows the fields of the chosen trigger
-only, and a new webhook's secret is shown once with a copy button."""
+only, a new webhook's secret is shown once with a copy button, a test event is shown
+before it is sent, and a resync starts from the page with pickers and a preview."""
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.helpers import PASSWORD, click_and_load, log_in, messages, wait_for
-from tests.factories import StationFactory, WebhookFactory
-from webhooks.models import Webhook
+from tests.factories import ProgramFactory, StationFactory, WebhookFactory
+from webhooks.models import ResyncJob, Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,3 +79,25 @@ def test_a_test_event_is_shown_then_sent(browser, live_server, operator, httpser
     request, _ = httpserver.log[0]
     assert request.headers["webhook-test"] == "true"
     assert request.get_json()["encoder"]["name"] == "Studio A"
+
+
+def test_resync_from_the_webhook_page_with_pickers_and_preview(browser, live_server, operator):
+    # given a push webhook of a station in Amsterdam, with a program
+    station = StationFactory(name="Radio Example", timezone="Europe/Amsterdam")
+    webhook = WebhookFactory(station=station, event_type="push")
+    ProgramFactory(station=station)
+    log_in(browser, live_server)
+    browser.get(f"{live_server.url}/admin/webhooks/webhook/{webhook.pk}/change/")
+    # when the operator opens Resync from the webhook's page
+    click_and_load(browser, browser.find_element(By.ID, "resync-webhook"))
+    # then the form says which zone it reads, with pickers, and previews the window
+    assert "Europe/Amsterdam" in browser.find_element(By.ID, "resync-zone").text
+    start = browser.find_element(By.ID, "id_window_start")
+    assert start.get_attribute("type") == "datetime-local"
+    assert start.get_attribute("value").endswith("T00:00")
+    counts = browser.find_elements(By.CSS_SELECTOR, "#resync-preview .resync-count")
+    assert {c.get_attribute("data-model"): c.text for c in counts}["program"] == "1"
+    # when it starts
+    click_and_load(browser, browser.find_element(By.ID, "resync-start"))
+    assert f"Resync of {webhook.name} started." in messages(browser)
+    assert ResyncJob.objects.get().webhook == webhook
