@@ -48,6 +48,8 @@ def test_pause_holds_deliveries_and_resume_sends_them_in_order(admin_client, web
     page = admin_client.get(reverse("admin:webhooks_webhook_change", args=[webhook.pk]))
     assert "<strong>Paused</strong> since" in page.content.decode()
     assert 'id="resume-webhook"' in page.content.decode()
+    listing = admin_client.get(reverse("admin:webhooks_webhook_changelist")).content.decode()
+    assert "paused: deliveries held until Resume" in listing
     # when the operator resumes
     response = _post(admin_client, "resume", webhook)
     assert "3 held deliveries go out now" in response.content.decode()

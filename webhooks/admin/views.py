@@ -1,7 +1,7 @@
 """Admin pages beyond the model admins' lists and forms: the operators' dashboard, and the
 pages behind the webhook and delivery admins' buttons (redeliver failed, redeliver one
-delivery; the webhook page's own are in webhook_pages, manual resync in resync). Thin: the work is
-in webhooks.services and webhooks.resync, the reads in webhooks.selectors."""
+delivery; the webhook page's own are in webhook_pages, manual resync in resync). Thin:
+the work is in webhooks.services, the reads in webhooks.selectors."""
 
 import functools
 from collections.abc import Callable

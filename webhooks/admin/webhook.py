@@ -163,7 +163,10 @@ class WebhookAdmin(StationScopedAdmin):
 
     @admin.display(description="endpoint")
     def endpoint(self, obj):
-        """The breaker's state and reason ("held: endpoint failing, next try at …")."""
+        """Paused, or the breaker's state and reason ("held: endpoint failing, next try
+        at …")."""
+        if obj.paused_at:
+            return badge("held", "paused: deliveries held until Resume")
         text = describe(obj.breaker, timezone.now())
         return badge("held", text) if obj.breaker_retry_at else text
 
