@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.factories import StationFactory
 from tests.webhook_helpers import publish_track
-from webhooks import custom_headers
+from webhooks import custom_headers, transport
 from webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,20 @@ def test_sent_on_every_request_and_masked_where_shown(admin_client, httpserver, 
 def test_our_headers_win_whatever_the_case():
     _, problems = custom_headers.parse("Webhook-Id: mine", stored=[])
     assert problems == ["Webhook-Id is set by the hub itself and cannot be overridden."]
+
+
+def test_at_send_time_the_hubs_own_headers_win_over_stored_ones():
+    request = transport.OutgoingRequest(
+        delivery_id=1,
+        url="http://127.0.0.1:9/hook",
+        body=b"{}",
+        message_id="msg_1",
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        key="",
+        custom_headers=(("content-type", "text/plain"), ("X-Session-Token", "abcdefgh12345678")),
+        is_test=True,
+    )
+    sent, logged = transport.request_headers(request, timestamp=1, user_agent="StationHooks/t")
+    assert sent["Content-Type"] == "application/json" and "content-type" not in sent
+    assert sent["X-Session-Token"] == "abcdefgh12345678"
+    assert logged["X-Session-Token"] == "…5678" and sent["webhook-test"] == "true"
