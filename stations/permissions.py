@@ -147,7 +147,8 @@ def action(permission: str, *, description: str) -> Callable:
 
 
 def allows(model_admin: admin.ModelAdmin, request, permission: str, obj=None) -> bool:
-    return getattr(model_admin, f"has_{permission}_permission")(request, obj)
+    check = getattr(model_admin, f"has_{permission}_permission")
+    return check(request) if permission == "add" else check(request, obj)  # (add: no obj)
 
 
 def require(model_admin: admin.ModelAdmin, request, permission: str, obj=None) -> None:

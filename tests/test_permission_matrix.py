@@ -79,13 +79,17 @@ ACTIONS = {
     ("webhooks.delivery", "redeliver"): OPERATOR,
     ("webhooks.inboundrequest", "replay"): OPERATOR,
 }
-WINDOW = {"window_start": "2026-02-02 00:00:00", "window_end": "2026-02-09 00:00:00"}
+WINDOW = {"window_start": "2026-02-02T00:00", "window_end": "2026-02-09T00:00", "start": ""}
 # What an action's follow-up page is posted (the action only opens it).
 FOLLOW_UPS = {"manual_resync": WINDOW}
 
 # The admins' own pages: the least role, what to POST, and whether it acts (writes history).
 PAGES = {
     "webhooks_webhook_send_test": (OPERATOR, {}, True),
+    "webhooks_webhook_reveal_secret": (ADMIN, {}, True),
+    "webhooks_webhook_pause": (OPERATOR, {}, True),
+    "webhooks_webhook_resume": (OPERATOR, {}, False),  # not paused: nothing to resume
+    "webhooks_webhook_duplicate": (OPERATOR, {}, False),  # the copy's history says it
     "webhooks_webhook_redeliver_failed": (OPERATOR, {"since": "2026-01-01 00:00:00"}, True),
     "webhooks_webhook_try_now": (OPERATOR, {}, False),  # acts only when held: see below
     "webhooks_webhook_preview_existing": (OPERATOR, {}, False),
