@@ -272,13 +272,9 @@ class WebhookAdmin(StationScopedAdmin):
     @permissions.action("secrets", description="Rotate the secret of selected webhooks")
     def rotate_secret(self, request, queryset):
         for webhook in queryset:
-            secret = services.webhook_rotate_secret(webhook=webhook)
+            services.webhook_rotate_secret(webhook=webhook)
             permissions.log(self, request, webhook, "Rotated the secret.")
-            self.message_user(
-                request,
-                f"New secret for {webhook.name} (shown once, copy it now): {secret}",
-                messages.WARNING,
-            )
+            webhook_pages.show_secret_once(self, request, webhook, "New secret")
 
     @permissions.action("change", description="Enable selected webhooks")
     def enable_webhooks(self, request, queryset):
