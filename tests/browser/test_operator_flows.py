@@ -144,15 +144,35 @@ def test_soft_delete_says_what_happens_and_recover_brings_it_back(
     effects = browser.find_element(By.ID, "soft-delete").text
     assert "Recoverable." in effects and "delete message" in effects
     assert "Morning Show: 3 broadcasts still point at it" in effects
-    screenshot("09-soft-delete")
+    screenshot("10-soft-delete")
     click_and_load(browser, browser.find_element(By.ID, "confirm-delete"))
     assert "soft: recoverable" in messages(browser)
     # then its page is read-only, with Recover
     browser.get(f"{live_server.url}/admin/stations/program/{program.pk}/change/")
     assert "is deleted" in browser.find_element(By.ID, "deleted-note").text
     assert not browser.find_elements(By.NAME, "_save")
-    screenshot("10-deleted-program")
+    screenshot("11-deleted-program")
     click_and_load(browser, browser.find_element(By.ID, "recover"))
     assert "Recovered “Morning Show”." in messages(browser)
     assert browser.find_elements(By.NAME, "_save")
     assert not Program.all_objects.get(pk=program.pk).is_deleted
+
+
+def test_an_alert_policy_with_no_recipient_is_flagged(browser, live_server, operator, screenshot):
+    # given a station with a stream, and no stream alert webhook yet
+    station = StationFactory(name="Radio Example")
+    StreamFactory(station=station, name="Stream 1")
+    log_in(browser, live_server)
+    # when the operator opens a new policy: the empty picker links to adding a webhook
+    browser.get(f"{live_server.url}/admin/webhooks/alertpolicy/add/")
+    link = browser.find_element(By.LINK_TEXT, "add a stream alert webhook")
+    assert link.get_attribute("href").endswith(
+        "/admin/webhooks/webhook/add/?event_type=stream.alert"
+    )
+    Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
+    browser.find_element(By.ID, "id_name").send_keys("Nobody hears")
+    click_and_load(browser, browser.find_element(By.NAME, "_continue"))
+    # then the save and the page say that its alerts reach nobody
+    assert "alerts reach nobody" in messages(browser)
+    assert "No notify webhook" in browser.find_element(By.ID, "no-recipient").text
+    screenshot("09-alert-policy-no-recipient")
