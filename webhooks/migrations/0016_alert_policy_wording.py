@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('webhooks', '0014_destination_formats'),
+        ('webhooks', '0015_webhook_pause_and_headers'),
     ]
 
     operations = [
