@@ -203,14 +203,14 @@ def test_soft_delete_says_what_happens_and_recover_brings_it_back(
     effects = browser.find_element(By.ID, "soft-delete").text
     assert "Recoverable." in effects and "delete message" in effects
     assert "Morning Show: 3 broadcasts still point at it" in effects
-    screenshot("10-soft-delete")
+    screenshot("12-soft-delete")
     click_and_load(browser, browser.find_element(By.ID, "confirm-delete"))
     assert "soft: recoverable" in messages(browser)
     # then its page is read-only, with Recover
     browser.get(f"{live_server.url}/admin/stations/program/{program.pk}/change/")
     assert "is deleted" in browser.find_element(By.ID, "deleted-note").text
     assert not browser.find_elements(By.NAME, "_save")
-    screenshot("11-deleted-program")
+    screenshot("13-deleted-program")
     click_and_load(browser, browser.find_element(By.ID, "recover"))
     assert "Recovered “Morning Show”." in messages(browser)
     assert browser.find_elements(By.NAME, "_save")
@@ -234,4 +234,4 @@ def test_an_alert_policy_with_no_recipient_is_flagged(browser, live_server, oper
     # then the save and the page say that its alerts reach nobody
     assert "alerts reach nobody" in messages(browser)
     assert "No notify webhook" in browser.find_element(By.ID, "no-recipient").text
-    screenshot("09-alert-policy-no-recipient")
+    screenshot("11-alert-policy-no-recipient")
