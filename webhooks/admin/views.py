@@ -16,17 +16,19 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from stations.models import Station
 from stations.scoping import stations_for
 from webhooks import services
-from webhooks.admin.charts import outcome_chart
+from webhooks.admin.charts import bar_chart, outcome_chart
 from webhooks.admin.presenters import header_rows, pretty_json
 from webhooks.forms import RedeliverFailedSinceForm
 from webhooks.gateway.selectors import dashboard_counts as inbound_counts
 from webhooks.holding import webhook_try_now
-from webhooks.selectors import station_overviews
+from webhooks.selectors import resyncs_of, station_overviews
 
 __all__ = [
     "dashboard",
+    "dashboard_resyncs",
     "page_of",
     "preview",
     "receiver_guide",
@@ -48,8 +50,19 @@ def dashboard(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
     for panel in panels:
         panel["chart"] = outcome_chart(panel["hourly"], tz=panel["station"].zone)
         panel["inbound"] = inbound.get(panel["station"].pk, [])
+        for row in panel["webhooks"]:
+            row["bars"] = bar_chart(row["hourly"], width=240, height=40)
     context = {**site.each_context(request), "title": "Dashboard", "panels": panels}
     return TemplateResponse(request, "admin/dashboard.html", context)
+
+
+def dashboard_resyncs(site: admin.AdminSite, request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard's "Resyncs in progress" card of one station, which reloads itself
+    (htmx) while a resync runs."""
+    visible = stations_for(request.user)
+    station = get_object_or_404(Station.objects.all() if visible is None else visible, pk=pk)
+    context = {"station": station, "resyncs": resyncs_of(station)}
+    return TemplateResponse(request, "admin/dashboard/resyncs.html", context)
 
 
 RECEIVER_GUIDE = settings.BASE_DIR / "docs" / "receiver-guide.md"
