@@ -124,10 +124,14 @@ def rotate_token(model_admin: InboundSourceAdmin, request: HttpRequest, pk: int)
         overlap = dict(form.fields["overlap_s"].choices)[form.cleaned_data["overlap_s"]]
         message = f"Rotated the ingest URL token (overlap: {overlap})."
         model_admin.log_change(request, source, message)
+        previous = (
+            f"the previous one works on for {overlap}"
+            if form.cleaned_data["overlap_s"]
+            else "the previous one no longer works"
+        )
         model_admin.message_user(
             request,
-            f"New ingest URL for {source.name}: paste it into the sender's settings "
-            f"(the previous one works on for {overlap.split(':')[0]}).",
+            f"New ingest URL for {source.name}: paste it into the sender's settings ({previous}).",
             messages.SUCCESS,
         )
         return redirect("admin:webhooks_inboundsource_change", pk)
