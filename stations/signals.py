@@ -11,7 +11,10 @@ events and deliveries) commits or rolls back with the change itself.
 - `encoder_status_changed(change)`: an encoder's status changed (stations.inbound, an
   EncoderStatusChange);
 - `stream_checked(stream, check)`: a stream was observed (stations.monitor, the stream
-  with its new state and the StreamCheck).
+  with its new state and the StreamCheck);
+- `records_purging(model, rows)`: objects of a push model (`rows`: pk, station_id) are
+  about to be removed for real (`hard_delete()`); a receiver that knows someone was told
+  about one of them refuses by raising PurgeRefused.
 """
 
 from dataclasses import dataclass
@@ -25,8 +28,10 @@ if TYPE_CHECKING:  # stations.models announces changes through this module
 
 __all__ = [
     "EncoderStatusChange",
+    "PurgeRefused",
     "encoder_status_changed",
     "records_changed",
+    "records_purging",
     "stream_checked",
     "track_played",
 ]
@@ -35,6 +40,12 @@ records_changed = Signal()
 track_played = Signal()
 encoder_status_changed = Signal()
 stream_checked = Signal()
+records_purging = Signal()
+
+
+class PurgeRefused(Exception):
+    """A record cannot be removed for real: receivers were told about it (soft-delete
+    it instead)."""
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,18 @@ message to every enabled push webhook of its station that watches its model.
 job_ids are unique and increase in commit order.
 """
 
+import json
 from dataclasses import replace
 
 from django.db import connection, transaction
 
 from stations.changes import Change
 from webhooks.event_types import PUSH, PushJob
-from webhooks.models import JobCounter, Webhook
+from webhooks.models import Delivery, Event, JobCounter, Webhook
 from webhooks.publish import Draft, publish_batch
 from webhooks.selectors import webhooks_for
 
-__all__ = ["next_job_ids", "publish_push_changes"]
+__all__ = ["next_job_ids", "publish_push_changes", "webhooks_told_about"]
 
 
 def next_job_ids(station_id: int, count: int) -> range:
@@ -88,3 +89,26 @@ def publish_push_changes(
             )
             written += len(routed)
     return written
+
+
+def webhooks_told_about(*, model: str, rows: list[tuple[int, int]]) -> dict[int, set[str]]:
+    """The push webhooks each of `rows` (pk, station_id) of `model` was announced to (a
+    delivery of a push message about it, sent or not, that the delivery log still holds),
+    by pk; rows nobody was told about are left out. Test events are not about records."""
+    told: dict[int, set[str]] = {}
+    chunk = 500
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        events = Event.objects.filter(
+            event_type=PUSH.name,
+            is_test=False,
+            station_id__in={station_id for _, station_id in part},
+            model_id__in=[pk for pk, _ in part],
+        ).values_list("pk", "body")
+        about = [pk for pk, body in events if json.loads(body).get("model") == model]
+        sent = Delivery.objects.filter(event_id__in=about).values_list(
+            "event__model_id", "webhook__name"
+        )
+        for model_id, name in sent:
+            told.setdefault(model_id, set()).add(name)
+    return told

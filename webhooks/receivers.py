@@ -9,8 +9,10 @@ committed one is never lost. Each receiver is one call to a service.
 from django_q.signals import post_spawn
 
 from stations.signals import (
+    PurgeRefused,
     encoder_status_changed,
     records_changed,
+    records_purging,
     stream_checked,
     track_played,
 )
@@ -23,6 +25,16 @@ __all__ = ["connect_receivers"]
 
 def _records_changed(sender, changes, **_kwargs) -> None:
     push.publish_push_changes(changes)
+
+
+def _records_purging(sender, model, rows, **_kwargs) -> None:
+    if told := push.webhooks_told_about(model=model, rows=rows):
+        names = ", ".join(sorted(set().union(*told.values())))
+        ids = ", ".join(str(pk) for pk in sorted(told))
+        raise PurgeRefused(
+            f"Not removed: {model} {ids} was announced to push webhook(s) {names}, whose "
+            "receivers may fetch it after any message; soft-delete it instead (delete())."
+        )
 
 
 def _track_played(sender, play, **_kwargs) -> None:
@@ -40,6 +52,7 @@ def _stream_checked(sender, stream, check, **_kwargs) -> None:
 def connect_receivers() -> None:
     """Called from WebhooksConfig.ready()."""
     records_changed.connect(_records_changed, dispatch_uid="webhooks-records-changed")
+    records_purging.connect(_records_purging, dispatch_uid="webhooks-records-purging")
     track_played.connect(_track_played, dispatch_uid="webhooks-track-played")
     encoder_status_changed.connect(_encoder_status_changed, dispatch_uid="webhooks-encoder")
     stream_checked.connect(_stream_checked, dispatch_uid="webhooks-stream-checked")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from stations.changes import announce_changes
 from stations.choices import PushAction
 from stations.models.station import Station
+from stations.signals import records_purging
 
 __all__ = ["StationRecord"]
 
@@ -53,7 +54,20 @@ class SoftDeleteQuerySet(models.QuerySet):
         return self._mark(deleted=False, action=PushAction.RECOVER)
 
     def hard_delete(self):
-        return super().delete()
+        """Remove the rows for real, or none of them (PurgeRefused): see _purge."""
+        with transaction.atomic(using=self.db):  # a refusal leaves the caller's intact
+            _purge(self.model, list(self.values_list("pk", "station_id")))
+            return super().delete()
+
+
+def _purge(model, rows: list[tuple[int, int]]) -> None:
+    """Refuse to remove rows a push webhook was told about (records_purging's receivers
+    raise PurgeRefused): its receiver may fetch the object after any message, `delete`
+    included, and would get a 404 for an object it was never told is gone. A `delete`
+    sent now would not help: the row must stay for that fetch. So such records are
+    soft-deleted and stay; rows nobody was told about are removed."""
+    if rows:
+        records_purging.send(sender=model, model=model._meta.model_name, rows=rows)
 
 
 class ActiveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
@@ -159,4 +173,7 @@ class StationRecord(models.Model):
             self.save(update_fields=["deleted_at", "updated_at"], push_action=PushAction.RECOVER)
 
     def hard_delete(self):
-        return super().delete()
+        """Remove the row for real, unless a push webhook was told about it (see _purge)."""
+        with transaction.atomic(using=self._state.db):
+            _purge(type(self), [(self.pk, self.station_id)])
+            return super().delete()
