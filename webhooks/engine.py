@@ -65,6 +65,9 @@ LEASE_MARGIN_S = 5.0
 # A claimed send that has not started this long after its claim is released unattempted.
 START_LIMIT_S = LEASE_MARGIN_S / 2
 SLOW_SEND_S = 0.05
+# Sends of one endpoint awaiting their answers at once: overlapping a few round trips
+# lets one wake-up of the event loop handle several answers.
+LANE_DEPTH = 4
 RECORD_GROUP = 50
 RECORD_GATHER_S = 0.02
 DRAIN_BUDGET_S = 30.0
@@ -287,14 +290,22 @@ class Sender:
             lane.append(send)
 
     async def _run_lane(self, webhook_id: int, lane: deque) -> None:
-        """An endpoint's sends, started oldest first, each once the one before has been
-        answered or has waited SLOW_SEND_S: a receiver that answers at once gets them one
-        after the other, in order; a slow one gets them side by side."""
+        """An endpoint's sends, started oldest first, at most LANE_DEPTH of them awaiting an
+        answer; one that has waited SLOW_SEND_S counts as slow and the next starts beside
+        it. A receiver that answers at once gets them in order of start over a few
+        keep-alive connections; a slow one gets them side by side, up to its cap."""
+        awaiting: deque[asyncio.Task] = deque()
         try:
             while lane:
-                task = self._task(self._send(*lane.popleft()))
-                if lane:
-                    await asyncio.wait([task], timeout=SLOW_SEND_S)
+                awaiting.append(self._task(self._send(*lane.popleft())))
+                if lane and len(awaiting) >= LANE_DEPTH:
+                    done, _ = await asyncio.wait(
+                        awaiting, timeout=SLOW_SEND_S, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if done:
+                        awaiting = deque(task for task in awaiting if task not in done)
+                    else:  # the oldest is slow: the next goes beside it
+                        awaiting.popleft()
         finally:
             del self._lanes[webhook_id]
 
