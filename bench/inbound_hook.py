@@ -1,5 +1,6 @@
-"""Benchmark 6: the now-playing hook under gunicorn, against a bare DRF view on the same
-server, and beside the floor of any hook that records its reports.
+"""Benchmark 6: the two inbound paths under gunicorn, the now-playing hook and the inbound
+gateway's ingest endpoint, against the floor of any hook that records its reports, on the
+same server.
 
 The server: gunicorn with 2 workers (its default sync worker class, as the README's
 production command runs it: one request per connection, no keep-alive, so wrk reconnects
@@ -21,19 +22,26 @@ requests take the keys in turn, so each key stays far below the default 600 requ
   runs, so the deliveries stay pending.
 - The baseline: `POST /bench/bare/`, a DRF APIView without authentication, permissions or
   throttles that parses the same body and answers a small JSON object (bench/urls.py).
+- The ingest endpoint: `POST /in/<token>/` of the inbound gateway, each station with an
+  xtra source: the request is looked up by its token, its X-Webhook-Signature (HMAC-SHA256
+  of the raw body) verified, its body read, and the request kept (headers, body, the
+  verification) in one INSERT that announces it (a NOTIFY), answered 202. No cluster
+  runs, so the requests stay pending. The requests repeat the same bodies (wrk cannot sign
+  new ones), so the sources' de-duplication by body hash is off (window 0): each request
+  is accepted, as distinct reports would be.
 - The floor: `POST /bench/one-insert/`, the bare view plus one INSERT of a TrackPlay in
   autocommit, still without authentication, throttle or validation: what a hook costs
-  that does nothing but keep a durable record of each report. The target asks the hook
-  for half the bare view's rate; this row shows how much of that any such hook can reach
-  on the same server.
+  that does nothing but keep a durable record of each report. The targets ask the hook
+  and the ingest endpoint for half of it.
 
 After a warm-up of each, ROUNDS rounds of ROUND_S seconds of each, taking turns at going
-first and last (bare, one insert, hook; hook, one insert, bare; ...) so a drift of the
-shared machine weighs on all; a rate is 2xx answers over wrk's measured seconds, summed
+first and last (bare, one insert, hook, ingest; ingest, hook, one insert, bare; ...) so a
+drift of the shared machine weighs on all; a rate is 2xx answers over wrk's measured seconds, summed
 over the rounds. Every answer must be 2xx, and each hook round must have written as many
 TrackPlay, Event and pending Delivery rows, at least one per 2xx answer and at most one
 per request sent (a request still in flight when wrk stops is still served; the rows are
-counted once the server is quiet), and no task. Latency percentiles are wrk's, over all
+counted once the server is quiet), and no task; each ingest round as many accepted
+pending requests, within the same bounds. Latency percentiles are wrk's, over all
 connections (so they include the wait for a free worker). Every run is bounded by ROUND_S
 and MAX_REQUESTS_PER_RUN.
 
@@ -45,6 +53,8 @@ the gunicorn workers, GIL holder only) and prints the share of each step of a re
 (PROFILE_STEPS) and the frames with the most samples of their own.
 """
 
+import hashlib
+import hmac
 import json
 import shutil
 import subprocess
@@ -64,9 +74,9 @@ from django_q.models import OrmQ  # noqa: E402
 from bench.urls import BARE_VIEW_PATH, ONE_INSERT_VIEW_PATH  # noqa: E402
 from stations.api_keys import api_key_create  # noqa: E402
 from stations.models import Station, TrackPlay  # noqa: E402
-from webhooks.choices import DeliveryStatus  # noqa: E402
+from webhooks.choices import DeliveryStatus, InboundOutcome, InboundStatus  # noqa: E402
 from webhooks.event_types import NEWTRACK  # noqa: E402
-from webhooks.models import Delivery, Event, Webhook  # noqa: E402
+from webhooks.models import Delivery, Event, InboundRequest, InboundSource, Webhook  # noqa: E402
 
 WEB_WORKERS = 2
 CONNECTIONS = 8
@@ -79,6 +89,19 @@ SERVER_START_TIMEOUT_S = 30
 SETTLE_S, SETTLE_TIMEOUT_S = 0.5, 15
 TARGET_RATIO = 0.5
 HOOK_PATH = "/api/v1/studio/tracks/"
+XTRA_SECRET = "bench-xtra-secret-1"
+XTRA_NEWTRACK = {
+    "event": "station.studio.newtrack",
+    "timestamp": "2026-01-26T14:30:00Z",
+    "station": {"id": "stn_bench", "name": "Bench FM"},
+    "track": {
+        "id": "med_bench",
+        "title": "Hey Jude",
+        "artist": "The Beatles",
+        "album": "Past Masters",
+        "duration": 431,
+    },
+}
 TRACK_REPORT = {
     "title": "Hey Jude",
     "artist": "The Beatles",
@@ -88,10 +111,11 @@ TRACK_REPORT = {
 }
 
 
-def seed_stations(count: int) -> list[str]:
+def seed_stations(count: int) -> tuple[list[str], list[str]]:
     """`count` stations, each with one enabled now-playing webhook (secret and key) that
-    nothing will deliver to, and an API key; returns the keys."""
-    raw_keys = []
+    nothing will deliver to, an API key, and an xtra inbound source (de-duplication off:
+    see the module docstring); returns the keys and the sources' ingest paths."""
+    raw_keys, ingest_paths = [], []
     for n in range(count):
         station = Station.objects.create(name=f"Bench FM {n}")
         Webhook.objects.create(
@@ -102,7 +126,19 @@ def seed_stations(count: int) -> list[str]:
             key="receiver-key",
         )
         raw_keys.append(api_key_create(station=station, name="Playout")[1])
-    return raw_keys
+        source = InboundSource.objects.create(
+            station=station, name="xtra", kind="xtra", secret=XTRA_SECRET, dedup_window_s=0
+        )
+        ingest_paths.append(source.ingest_path)
+    return raw_keys, ingest_paths
+
+
+def ingest_requests(paths: list[str]) -> list[load.Prepared]:
+    """xtra's new-track event to each source, signed as xtra signs it."""
+    body = json.dumps(XTRA_NEWTRACK)
+    signature = hmac.new(XTRA_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Webhook-Signature": signature}
+    return [(path, headers, body) for path in paths]
 
 
 class Gunicorn:
@@ -137,12 +173,11 @@ class Gunicorn:
         harness.stop_cluster(self.process)  # SIGTERM to the master, then the group
 
 
-def wrk(url: str, keys: list[str], seconds: int, tmp: Path) -> dict:
-    """One wrk run of track reports against `url`, the keys taken in turn."""
+def wrk(url: str, requests: list[load.Prepared], seconds: int, tmp: Path) -> dict:
+    """One wrk run against `url` of the prepared requests, taken in turn."""
     return load.run_wrk(
         url,
-        keys=keys,
-        body=json.dumps(TRACK_REPORT),
+        requests=requests,
         connections=CONNECTIONS,
         seconds=seconds,
         max_requests=MAX_REQUESTS_PER_RUN,
@@ -156,12 +191,19 @@ def recorded_rows() -> Counter:
         "track_plays": f"{TrackPlay._meta.db_table}",
         "events": f"{Event._meta.db_table} WHERE event_type = %(newtrack)s",
         "pending_deliveries": f"{Delivery._meta.db_table} WHERE status = %(pending)s",
+        "accepted_requests": f"{InboundRequest._meta.db_table} "
+        "WHERE outcome = %(accepted)s AND status = %(inbound_pending)s",
         "queued_tasks": f"{OrmQ._meta.db_table}",
     }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables.values()),
-            {"newtrack": NEWTRACK.name, "pending": DeliveryStatus.PENDING},
+            {
+                "newtrack": NEWTRACK.name,
+                "pending": DeliveryStatus.PENDING,
+                "accepted": InboundOutcome.ACCEPTED,
+                "inbound_pending": InboundStatus.PENDING,
+            },
         )
         return Counter(dict(zip(tables, cursor.fetchone(), strict=True)))
 
@@ -180,27 +222,37 @@ def settled_rows() -> Counter:
     return last
 
 
-VIEWS = {"bare": BARE_VIEW_PATH, "one insert": ONE_INSERT_VIEW_PATH, "hook": HOOK_PATH}
+VIEWS = {
+    "bare": BARE_VIEW_PATH,
+    "one insert": ONE_INSERT_VIEW_PATH,
+    "hook": HOOK_PATH,
+    "ingest": "/in/",  # each request names its source's path
+}
+RECORDING = ("hook", "ingest")
 
 
-def load_rounds(server: Gunicorn, keys: list[str], tmp: Path) -> dict[str, list[dict]]:
-    """Warm-up, then ROUNDS rounds of the three views, in turn first and last (bare, one
-    insert, hook; hook, one insert, bare; ...); each hook run carries the rows it wrote."""
-    for path in VIEWS.values():
-        warmup = wrk(server.url(path), keys, WARMUP_S, tmp)
+def load_rounds(
+    server: Gunicorn, requests: dict[str, list[load.Prepared]], tmp: Path
+) -> dict[str, list[dict]]:
+    """Warm-up, then ROUNDS rounds of the views, in turn first and last (bare, one insert,
+    hook, ingest; ingest, hook, one insert, bare; ...); each run of a recording view
+    carries the rows it wrote."""
+    for name, path in VIEWS.items():
+        warmup = wrk(server.url(path), requests[name], WARMUP_S, tmp)
         if warmup["other"] or not warmup["ok"]:
             sys.exit(f"The warm-up of {path} got answers other than 2xx: {warmup}")
     runs = {name: [] for name in VIEWS}
     for round_ in range(ROUNDS):
         for name in list(VIEWS) if round_ % 2 == 0 else list(reversed(VIEWS)):
-            if name != "hook":
-                runs[name].append(wrk(server.url(VIEWS[name]), keys, ROUND_S, tmp))
+            url = server.url(VIEWS[name])
+            if name not in RECORDING:
+                runs[name].append(wrk(url, requests[name], ROUND_S, tmp))
                 continue
             before = settled_rows()
-            hook = wrk(server.url(HOOK_PATH), keys, ROUND_S, tmp)
+            measured = wrk(url, requests[name], ROUND_S, tmp)
             after = settled_rows()
             rows = {n: after[n] - before[n] for n in after if n != "queued_tasks"}
-            runs["hook"].append(hook | {"rows": rows, "queued_tasks": after["queued_tasks"]})
+            runs[name].append(measured | {"rows": rows, "queued_tasks": after["queued_tasks"]})
     return runs
 
 
@@ -225,15 +277,23 @@ def totals(runs: list[dict]) -> Counter:
     return counted
 
 
-def all_recorded(hooks: list[dict]) -> bool:
-    """Each hook run wrote as many plays, events and pending deliveries, at least one per
-    2xx answer and at most one per request sent, and no task (publishing announces; no
-    cluster runs here to hear it)."""
-    return all(
+def all_recorded(hooks: list[dict], ingests: list[dict]) -> bool:
+    """Each hook run wrote as many plays, events and pending deliveries, and each ingest
+    run as many accepted pending requests (and nothing else), at least one per 2xx answer
+    and at most one per request sent, and no task (both announce; no cluster runs here to
+    hear it)."""
+    hooks_ok = all(
         run["rows"]["track_plays"] == run["rows"]["events"] == run["rows"]["pending_deliveries"]
         and run["ok"] <= run["rows"]["track_plays"] <= run["sent"]
+        and run["rows"]["accepted_requests"] == 0
         and run["queued_tasks"] == 0
         for run in hooks
+    )
+    return hooks_ok and all(
+        run["ok"] <= run["rows"]["accepted_requests"] <= run["sent"]
+        and run["rows"]["track_plays"] == run["rows"]["events"] == 0
+        and run["queued_tasks"] == 0
+        for run in ingests
     )
 
 
@@ -276,64 +336,78 @@ def print_profile(raw: Path, top: int = 15) -> None:
 def profile_hook(profile: Path) -> None:
     """One warm hook run under py-spy (its rate is not comparable)."""
     profile.mkdir(parents=True, exist_ok=True)
-    keys = seed_stations(STATIONS)
+    keys, _ = seed_stations(STATIONS)
+    requests = load.keyed(keys, json.dumps(TRACK_REPORT))
     with Gunicorn(profile / "gunicorn.log") as server:
-        wrk(server.url(HOOK_PATH), keys, WARMUP_S, profile)
+        wrk(server.url(HOOK_PATH), requests, WARMUP_S, profile)
         with harness.py_spy(server.process.pid, profile / "hook.txt", rate=250):
-            hook = wrk(server.url(HOOK_PATH), keys, ROUND_S, profile)
+            hook = wrk(server.url(HOOK_PATH), requests, ROUND_S, profile)
     print(f"hook under py-spy: {hook['ok'] / hook['seconds']:,.0f}/s, {hook}")
     print_profile(profile / "hook.txt")
 
 
 def run() -> list[harness.Row]:
     tmp = Path(tempfile.mkdtemp(prefix="stationhooks-bench-inbound-"))
-    keys = seed_stations(STATIONS)
+    keys, ingest_paths = seed_stations(STATIONS)
+    reports = load.keyed(keys, json.dumps(TRACK_REPORT))
+    requests = dict.fromkeys(VIEWS, reports) | {"ingest": ingest_requests(ingest_paths)}
     with Gunicorn(tmp / "gunicorn.log") as server:
-        runs = load_rounds(server, keys, tmp)
-    bare, floor, hook = (rate(runs[name]) for name in VIEWS)
-    ratio = hook / bare
+        runs = load_rounds(server, requests, tmp)
+    bare, floor, hook, ingest = (rate(runs[name]) for name in VIEWS)
     counted = {name: totals(view_runs) for name, view_runs in runs.items()}
     every_2xx = not any(t["other"] or t["socket_errors"] for t in counted.values())
-    recorded = every_2xx and all_recorded(runs["hook"])
+    recorded = every_2xx and all_recorded(runs["hook"], runs["ingest"])
     if recorded:
         shutil.rmtree(tmp)  # kept, with gunicorn's log, only when a check failed
     else:
         print(f"Runs: {json.dumps(runs)}\ngunicorn's log is in {tmp}")
-    hooks = counted["hook"]
+    hooks, ingests = counted["hook"], counted["ingest"]
+    server = f"gunicorn {WEB_WORKERS} workers, wrk {CONNECTIONS} connections"
+    interleaved = f"{ROUNDS} x {ROUND_S} s each, interleaved"
     return [
         harness.Row(
-            f"6. now-playing hook, gunicorn {WEB_WORKERS} workers, wrk {CONNECTIONS} connections",
-            f"{bare:,.0f}/s (bare DRF view)",
-            f"{hook:,.0f}/s ({ROUNDS} x {ROUND_S} s each, interleaved)",
-            f"{ratio:.3f}",
+            f"6. now-playing hook, {server}",
+            f"{floor:,.0f}/s (the floor: bare view + one INSERT)",
+            f"{hook:,.0f}/s ({interleaved})",
+            f"{hook / floor:.3f}",
             f">= {TARGET_RATIO}",
-            harness.verdict(ratio >= TARGET_RATIO),
+            harness.verdict(hook / floor >= TARGET_RATIO),
+        ),
+        harness.Row(
+            f"6. inbound gateway POST /in/<token>/, xtra HMAC verified, each kept, {server}",
+            f"{floor:,.0f}/s (the floor: bare view + one INSERT)",
+            f"{ingest:,.0f}/s ({interleaved})",
+            f"{ingest / floor:.3f}",
+            f">= {TARGET_RATIO}",
+            harness.verdict(ingest / floor >= TARGET_RATIO),
         ),
         harness.Row(
             "6. the floor: the bare view + one INSERT, no auth (no recording hook is faster)",
             f"{bare:,.0f}/s (bare DRF view)",
-            f"{floor:,.0f}/s (one insert); the hook is {hook / floor:.2f} of it",
+            f"{floor:,.0f}/s (one insert); the hook is {hook / bare:.2f} of the bare view",
             f"{floor / bare:.3f}",
             "-",
             harness.verdict(None),
         ),
         harness.Row(
-            "6. every answer 2xx; every hook request recorded",
+            "6. every answer 2xx; every hook and ingest request recorded",
             ", ".join(
                 f"{name} {counted[name]['ok']:,} 2xx of {counted[name]['sent']:,} sent"
                 for name in VIEWS
             ),
-            f"{hooks['track_plays']:,} plays, {hooks['events']:,} events, "
-            f"{hooks['pending_deliveries']:,} pending deliveries; no task written",
+            f"hook: {hooks['track_plays']:,} plays, {hooks['events']:,} events, "
+            f"{hooks['pending_deliveries']:,} pending deliveries; ingest: "
+            f"{ingests['accepted_requests']:,} accepted requests; no task written",
             "",
-            "all 2xx, 1 of each per request",
+            "all 2xx, 1 record of each per request",
             harness.verdict(recorded),
         ),
         harness.Row(
-            "6. latency under that load (wrk, over all connections)",
+            "6. latency under that load (wrk, over all connections): hook; ingest",
             latency(runs["bare"]),
-            latency(runs["hook"]),
-            f"{median_p50_ms(runs['hook']) / median_p50_ms(runs['bare']):.1f}",
+            f"{latency(runs['hook'])}; {latency(runs['ingest'])}",
+            f"{median_p50_ms(runs['hook']) / median_p50_ms(runs['bare']):.1f}; "
+            f"{median_p50_ms(runs['ingest']) / median_p50_ms(runs['bare']):.1f}",
             "-",
             harness.verdict(None),
         ),

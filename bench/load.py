@@ -1,6 +1,6 @@
-"""HTTP load with wrk (Debian's): POSTs of one JSON body, each with one API key of a list
-taken in turn, over a fixed number of connections for a fixed time, bounded in requests.
-What the run sent and how it was answered comes back as a dict."""
+"""HTTP load with wrk (Debian's): POSTs from a list of prepared requests (path, headers,
+body) taken in turn, over a fixed number of connections for a fixed time, bounded in
+requests. What the run sent and how it was answered comes back as a dict."""
 
 import json
 import shutil
@@ -8,13 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["run_wrk"]
+__all__ = ["Prepared", "keyed", "run_wrk"]
 
-# Runs in wrk: one prepared request per key, taken in turn; counts what was sent and how
-# it was answered, stops sending after max_requests answers, and prints one JSON line.
+# One request wrk sends: its path (None: the URL's), headers and body.
+Prepared = tuple[str | None, dict[str, str], str]
+
+# Runs in wrk: the prepared requests, taken in turn; counts what was sent and how it was
+# answered, stops sending after max_requests answers, and prints one JSON line.
 WRK_SCRIPT = """\
-local keys = {%(keys)s}
-local body = %(body)s
+local specs = {%(requests)s}
 local max_requests = %(max_requests)d
 local prepared = {}
 local threads = {}
@@ -25,9 +27,8 @@ function setup(thread)
 end
 
 function init(args)
-    for i, key in ipairs(keys) do
-        prepared[i] = wrk.format("POST", nil,
-            {["Content-Type"] = "application/json", ["api-key"] = key}, body)
+    for i, spec in ipairs(specs) do
+        prepared[i] = wrk.format("POST", spec.path, spec.headers, spec.body)
     end
 end
 
@@ -61,11 +62,22 @@ def lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string of ASCII is a valid Lua string literal
 
 
+def _lua_request(prepared: Prepared) -> str:
+    path, headers, body = prepared
+    fields = ", ".join(f"[{lua_string(n)}] = {lua_string(v)}" for n, v in headers.items())
+    where = f"path = {lua_string(path)}, " if path else ""
+    return f"{{{where}headers = {{{fields}}}, body = {lua_string(body)}}}"
+
+
+def keyed(keys: list[str], body: str) -> list[Prepared]:
+    """The same JSON body with each API key in turn (the API's hooks)."""
+    return [(None, {"Content-Type": "application/json", "api-key": key}, body) for key in keys]
+
+
 def run_wrk(
     url: str,
     *,
-    keys: list[str],
-    body: str,
+    requests: list[Prepared],
     connections: int,
     seconds: int,
     max_requests: int,
@@ -79,8 +91,7 @@ def run_wrk(
     script.write_text(
         WRK_SCRIPT
         % {
-            "keys": ", ".join(lua_string(key) for key in keys),
-            "body": lua_string(body),
+            "requests": ", ".join(_lua_request(prepared) for prepared in requests),
             "max_requests": max_requests,
         }
     )

@@ -1,7 +1,8 @@
 """The admin's theme (django-unfold): branding and the sidebar.
 
 The sidebar is the product's map, in the order an operator works: the dashboard, the
-webhooks section (endpoints, their deliveries, resyncs, alert policies), the station data
+webhooks section (endpoints, their deliveries, resyncs, alert policies, the inbound
+gateway's sources and log), the station data
 the events come from, then the system tables (users, groups, the task queue), collapsed.
 Each entry shows only to users who may view what it links to.
 """
@@ -98,6 +99,8 @@ UNFOLD = {
                     _model("Deliveries", "outbox", "webhooks.delivery"),
                     _model("Resync jobs", "sync", "webhooks.resyncjob"),
                     _model("Alert policies", "notifications_active", "webhooks.alertpolicy"),
+                    _model("Inbound sources", "input", "webhooks.inboundsource"),
+                    _model("Inbound log", "move_to_inbox", "webhooks.inboundrequest"),
                 ],
             },
             {

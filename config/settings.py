@@ -153,7 +153,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Ingest URLs carry their source's token: never in the logs.
+    "filters": {"ingest_tokens": {"()": "webhooks.gateway.tokens.RedactIngestTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["ingest_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -195,6 +203,8 @@ WEBHOOKS_CONNECT_TIMEOUT_S = env_float("WEBHOOKS_CONNECT_TIMEOUT_S", 5.0)
 WEBHOOKS_RETRY_DELAYS_S = [int(s) for s in env_list("WEBHOOKS_RETRY_DELAYS_S", ["10", "60", "300"])]
 WEBHOOKS_AUTO_DISABLE_AFTER = env_int("WEBHOOKS_AUTO_DISABLE_AFTER", 20)
 WEBHOOKS_RETENTION_DAYS = env_int("WEBHOOKS_RETENTION_DAYS", 30)
+# The inbound gateway's log (every request the sources sent), pruned the same way.
+INBOUND_RETENTION_DAYS = env_int("INBOUND_RETENTION_DAYS", 30)
 WEBHOOKS_SECRET_GRACE_S = env_int("WEBHOOKS_SECRET_GRACE_S", 24 * 3600)
 STATIONHOOKS_ENCRYPTION_KEYS = env_list("STATIONHOOKS_ENCRYPTION_KEYS", [])
 # The delivery engine (webhooks.engine): how many sends one worker process keeps in flight

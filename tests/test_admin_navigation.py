@@ -34,6 +34,8 @@ def test_branding_and_sidebar_order(admin_client):
         "Deliveries",
         "Resync jobs",
         "Alert policies",
+        "Inbound sources",
+        "Inbound log",
         "Station data",
         "Stations",
     ]

@@ -1,6 +1,8 @@
 """The inbound gateway with real processes on PostgreSQL: a gunicorn web process takes
-xtra's signed request, a real `qcluster` processes it, and the station's webhook gets the
-event; and a worker SIGKILLed between the 202 and the end of processing loses nothing."""
+xtra's signed request, a real `qcluster` processes it, the station's webhooks get the event
+(a Discord-format one as a Discord message), and the inbound log shows the request and
+what it caused; and a worker SIGKILLed between the 202 and the end of processing loses
+nothing."""
 
 import json
 import threading
@@ -9,12 +11,14 @@ import psycopg
 import pytest
 import requests
 from django.db import connection
+from django.urls import reverse
 from werkzeug import Response
 
 import processes
 from stations.models import TrackPlay
 from tests.cluster_helpers import django_env, start_cluster
 from tests.factories import InboundSourceFactory, StationFactory, WebhookFactory
+from tests.fake_services import FakeDiscord
 from tests.inbound_helpers import XTRA_NEWTRACK, as_bytes, post, xtra_headers
 from webhooks.models import Event, InboundRequest
 
@@ -47,8 +51,18 @@ def now_playing(httpserver):
     return source, got
 
 
-def test_an_xtra_track_sent_to_the_web_process_reaches_the_webhook(now_playing, tmp_path):
+def test_an_xtra_track_sent_to_the_web_process_reaches_the_webhooks(
+    now_playing, tmp_path, httpserver, admin_client
+):
     source, got = now_playing
+    discord = FakeDiscord(httpserver)
+    WebhookFactory(
+        station=source.station,
+        name="Studio channel",
+        event_type="station.studio.newtrack",
+        format="discord",
+        url=discord.url,
+    )
     port = processes.free_port()
     web = processes.start_gunicorn(django_env(), port=port, log_path=tmp_path / "web.log")
     cluster = start_cluster()
@@ -63,17 +77,26 @@ def test_an_xtra_track_sent_to_the_web_process_reaches_the_webhook(now_playing, 
             timeout=30,
         )
         assert response.status_code == 202, (tmp_path / "web.log").read_text()
-        # then the station's webhook gets the event
-        assert processes.wait_for(lambda: len(got) == 1, GUARD_S)
+        # then the station's webhooks get the event, Discord as a message
+        assert processes.wait_for(lambda: len(got) == 1 and discord.accepted, GUARD_S)
     finally:
         processes.stop_group(cluster)
         processes.stop_group(web, grace_s=5)
     play = TrackPlay.objects.get()
     assert got[0]["track"]["id"] == play.public_id and got[0]["track"]["title"] == "Hey Jude"
-    # and the log shows the request, processed, with the event it caused
+    assert discord.refused == []
+    (message,) = discord.accepted
+    assert message["content"] == "Now playing: The Beatles – Hey Jude"
+    # and the inbound log shows the request, processed, with the event it caused
     request = InboundRequest.objects.get(pk=response.json()["id"])
     assert (request.outcome, request.status) == ("accepted", "processed")
-    assert list(request.events.values_list("event_type", flat=True)) == ["station.studio.newtrack"]
+    (event,) = request.events.all()
+    assert event.event_type == "station.studio.newtrack" and event.deliveries.count() == 2
+    log = admin_client.get(reverse("admin:webhooks_inboundrequest_changelist")).content.decode()
+    assert "accepted 202" in log
+    detail = admin_client.get(reverse("admin:webhooks_inboundrequest_change", args=[request.pk]))
+    html = detail.content.decode()
+    assert "processed" in html and event.message_id in html
 
 
 def _waiting_on_a_lock(table: str) -> bool:

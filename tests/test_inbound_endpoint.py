@@ -3,12 +3,14 @@ disabled tokens and other methods leave no trace; everything else is kept, heade
 their credentials redacted; accepted requests are durable before the 202."""
 
 import json
+import logging
 
 import pytest
 
 from stations.models import TrackPlay
 from tests.factories import InboundSourceFactory
 from tests.inbound_helpers import XTRA_NEWTRACK, as_bytes, post, xtra_headers
+from webhooks.gateway.tokens import RedactIngestTokens
 from webhooks.models import InboundRequest
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +205,23 @@ def test_the_client_address_behind_a_trusted_proxy(client, source, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     post(client, source, NEWTRACK, signed() | {"X-Forwarded-For": "203.0.113.7"})
     assert InboundRequest.objects.get().client_ip == "203.0.113.7"
+
+
+def test_the_logs_never_show_a_sources_token(client, caplog):
+    # given a source, and a request that fails verification (Django logs "Unauthorized: …")
+    source = InboundSourceFactory(kind="xtra", secret="xtra-shared-secret-1")
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = post(client, source, b"{}", {"Content-Type": "application/json"})
+    assert response.status_code == 401
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    # then the handlers the settings install write the line without the token
+    redacting = [
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(f, RedactIngestTokens) for f in handler.filters)
+    ]
+    assert redacting
+    for handler in redacting:
+        assert handler.filter(record)
+    assert source.token not in record.getMessage()
+    assert record.getMessage() == "Unauthorized: /in/[redacted]/"

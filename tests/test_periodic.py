@@ -19,8 +19,9 @@ def test_after_migrate_every_declared_job_has_its_schedule():
         "webhooks.tasks.drain_due_deliveries": ("Sweep due and stuck deliveries", "I", 1, -1),
         "webhooks.tasks.evaluate_alert_policies": ("Evaluate alert policies", "I", 1, -1),
         "webhooks.tasks.prune_delivery_log": ("Prune the delivery log", "H", None, -1),
+        "webhooks.tasks.prune_inbound_log": ("Prune the inbound log", "H", None, -1),
     }
-    assert len(declared_jobs()) == 4
+    assert len(declared_jobs()) == 5
 
 
 def test_sync_undoes_drift_and_drops_jobs_no_longer_declared():

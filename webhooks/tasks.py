@@ -11,6 +11,7 @@ __all__ = [
     "drain_due_deliveries",
     "evaluate_alert_policies",
     "prune_delivery_log",
+    "prune_inbound_log",
     "run_resync",
 ]
 
@@ -34,6 +35,11 @@ def run_resync(job_id: int) -> None:
 @periodic("Prune the delivery log", hourly=True)
 def prune_delivery_log() -> int:
     return retention.prune_delivery_log()
+
+
+@periodic("Prune the inbound log", hourly=True)
+def prune_inbound_log() -> int:
+    return retention.prune_inbound_log()
 
 
 @periodic("Evaluate alert policies", minutes=1)

@@ -3,16 +3,22 @@
 import json
 
 import pytest
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from tests.factories import ContactFactory, StationFactory, StreamFactory, WebhookFactory
+from stations.models import Program
+from tests.browser.helpers import PASSWORD, click_and_load, log_in, messages
+from tests.factories import (
+    BroadcastFactory,
+    ContactFactory,
+    ProgramFactory,
+    StationFactory,
+    StreamFactory,
+    WebhookFactory,
+)
 from webhooks.models import AlertPolicy, Delivery, ResyncJob, Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "operator-pass-123"
 
 
 @pytest.fixture
@@ -20,41 +26,10 @@ def operator(django_user_model):
     return django_user_model.objects.create_superuser("operator", "op@example.com", PASSWORD)
 
 
-def _click_and_load(browser, element) -> None:
-    """Click, and wait until the browser has left the current page for the next one.
-
-    While Chromium swaps documents, asking about the old page's node can also fail with
-    "Node with given id does not belong to the document": that too means it is gone."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def left_the_page(_browser) -> bool:
-        try:
-            page.is_enabled()
-        except WebDriverException:  # stale, or detached mid-navigation
-            return True
-        return False
-
-    WebDriverWait(browser, 20).until(left_the_page)
-
-
-def _log_in(browser, live_server, screenshot):
-    browser.get(f"{live_server.url}/admin/")
-    browser.find_element(By.ID, "id_username").send_keys("operator")
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    screenshot("01-login")
-    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#login-form [type=submit]"))
-    assert browser.title.startswith("Dashboard | StationHooks")
-
-
-def _messages(browser) -> str:
-    return " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, "#messages li"))
-
-
 def _run_action(browser, action: str, pk: int) -> None:
     browser.find_element(By.CSS_SELECTOR, f"input.action-select[value='{pk}']").click()
     Select(browser.find_element(By.NAME, "action")).select_by_value(action)
-    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "button[name=index]"))
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "button[name=index]"))
 
 
 def test_create_webhook_send_test_event_and_inspect_the_log(
@@ -63,7 +38,7 @@ def test_create_webhook_send_test_event_and_inspect_the_log(
     # given
     station = StationFactory(name="Radio Example")
     httpserver.expect_request("/hook").respond_with_data("thanks", status=200)
-    _log_in(browser, live_server, screenshot)
+    log_in(browser, live_server, screenshot)
     # when the operator adds a webhook
     browser.get(f"{live_server.url}/admin/webhooks/webhook/add/")
     Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
@@ -72,12 +47,12 @@ def test_create_webhook_send_test_event_and_inspect_the_log(
     Select(browser.find_element(By.ID, "id_event_type")).select_by_value("station.studio.newtrack")
     browser.find_element(By.ID, "id_new_key").send_keys("widget-key-0001")
     screenshot("02-add-webhook")
-    _click_and_load(browser, browser.find_element(By.NAME, "_continue"))
+    click_and_load(browser, browser.find_element(By.NAME, "_continue"))
     webhook = Webhook.objects.get(name="Website widget")
-    assert webhook.secret in _messages(browser)  # shown once
+    assert webhook.secret in messages(browser)  # shown once
     # and sends a test event from its page
-    _click_and_load(browser, browser.find_element(By.ID, "send-test-event"))
-    shown = _messages(browser)
+    click_and_load(browser, browser.find_element(By.ID, "send-test-event"))
+    shown = messages(browser)
     assert "HTTP 200" in shown and "Response: thanks" in shown
     screenshot("03-test-event")
     # then the receiver got it, signed
@@ -85,9 +60,9 @@ def test_create_webhook_send_test_event_and_inspect_the_log(
     assert request.headers["api-key"] == "widget-key-0001"
     assert json.loads(request.get_data())["event"] == "station.studio.newtrack"
     # and the delivery log shows it with its attempt
-    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "a[href*=webhook__id__exact]"))
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "a[href*=webhook__id__exact]"))
     delivery = Delivery.objects.get()
-    _click_and_load(browser, browser.find_element(By.LINK_TEXT, str(delivery.pk)))
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, str(delivery.pk)))
     page = browser.page_source
     assert delivery.event.message_id in page and "thanks" in page and "delivered" in page
     screenshot("04-delivery-detail")
@@ -101,7 +76,7 @@ def test_manual_resync_with_a_date_window(browser, live_server, operator, httpse
     webhook = WebhookFactory(
         station=station, name="Scheduler", event_type="push", url=httpserver.url_for("/push")
     )
-    _log_in(browser, live_server, screenshot)
+    log_in(browser, live_server, screenshot)
     # when the operator starts a resync with a window
     browser.get(f"{live_server.url}/admin/webhooks/webhook/")
     _run_action(browser, "manual_resync", webhook.pk)
@@ -112,9 +87,9 @@ def test_manual_resync_with_a_date_window(browser, live_server, operator, httpse
     end.clear()
     end.send_keys("2026-02-09 00:00:00")
     screenshot("05-resync-form")
-    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
     # then the job list shows it finished, and the receiver got the messages
-    assert "Resync of Scheduler started." in _messages(browser)
+    assert "Resync of Scheduler started." in messages(browser)
     assert "3 / 3 (100 %)" in browser.page_source
     screenshot("06-resync-done")
     job = ResyncJob.objects.get()
@@ -125,7 +100,7 @@ def test_manual_resync_with_a_date_window(browser, live_server, operator, httpse
 
 def test_dashboard(browser, live_server, operator, screenshot):
     StationFactory(name="Radio Example")
-    _log_in(browser, live_server, screenshot)
+    log_in(browser, live_server, screenshot)
     assert "Deliveries, last 24 h" in browser.page_source
     screenshot("07-dashboard")
 
@@ -135,7 +110,7 @@ def test_create_an_alert_policy(browser, live_server, operator, screenshot):
     station = StationFactory(name="Radio Example")
     StreamFactory(station=station, name="Stream 1")
     WebhookFactory(station=station, name="Pager", event_type="stream.alert")
-    _log_in(browser, live_server, screenshot)
+    log_in(browser, live_server, screenshot)
     # when the operator adds a policy for all streams with a grace period
     browser.get(f"{live_server.url}/admin/webhooks/alertpolicy/add/")
     Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
@@ -147,10 +122,37 @@ def test_create_an_alert_policy(browser, live_server, operator, screenshot):
     Select(browser.find_element(By.ID, "id_contacts_from")).select_by_visible_text("Pager")
     browser.find_element(By.ID, "id_contacts_add").click()
     screenshot("08-alert-policy")
-    _click_and_load(browser, browser.find_element(By.NAME, "_save"))
+    click_and_load(browser, browser.find_element(By.NAME, "_save"))
     # then
-    assert "was added successfully" in _messages(browser)
+    assert "was added successfully" in messages(browser)
     policy = AlertPolicy.objects.get(name="Night pager")
     assert policy.condition == "all" and policy.grace_minutes == 5
     assert [w.name for w in policy.contacts.all()] == ["Pager"]
     assert "all streams" in browser.page_source
+
+
+def test_soft_delete_says_what_happens_and_recover_brings_it_back(
+    browser, live_server, operator, screenshot
+):
+    # given a program three broadcasts point at
+    station = StationFactory(name="Radio Example")
+    program = ProgramFactory(station=station, title="Morning Show")
+    BroadcastFactory.create_batch(3, station=station, program=program)
+    log_in(browser, live_server)
+    # when the operator deletes it from its page
+    browser.get(f"{live_server.url}/admin/stations/program/{program.pk}/delete/")
+    effects = browser.find_element(By.ID, "soft-delete").text
+    assert "Recoverable." in effects and "delete message" in effects
+    assert "Morning Show: 3 broadcasts still point at it" in effects
+    screenshot("09-soft-delete")
+    click_and_load(browser, browser.find_element(By.ID, "confirm-delete"))
+    assert "soft: recoverable" in messages(browser)
+    # then its page is read-only, with Recover
+    browser.get(f"{live_server.url}/admin/stations/program/{program.pk}/change/")
+    assert "is deleted" in browser.find_element(By.ID, "deleted-note").text
+    assert not browser.find_elements(By.NAME, "_save")
+    screenshot("10-deleted-program")
+    click_and_load(browser, browser.find_element(By.ID, "recover"))
+    assert "Recovered “Morning Show”." in messages(browser)
+    assert browser.find_elements(By.NAME, "_save")
+    assert not Program.all_objects.get(pk=program.pk).is_deleted

@@ -23,6 +23,7 @@ from webhooks.admin.presenters import header_rows, pretty_json
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import PUSH
 from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
+from webhooks.gateway.selectors import dashboard_counts as inbound_counts
 from webhooks.holding import webhook_try_now
 from webhooks.models import Webhook
 from webhooks.resync import ResyncRefused, start_resync
@@ -50,8 +51,10 @@ def page_of(model_admin: admin.ModelAdmin, view: Callable) -> Callable:
 def dashboard(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
     """The admin's home page: per station, the last 24 hours and what needs attention."""
     panels = station_overviews(now=timezone.now(), stations=stations_for(request.user))
+    inbound = inbound_counts(request.user, [panel["station"].pk for panel in panels])
     for panel in panels:
         panel["chart"] = outcome_chart(panel["hourly"], tz=panel["station"].zone)
+        panel["inbound"] = inbound.get(panel["station"].pk, [])
     context = {**site.each_context(request), "title": "Dashboard", "panels": panels}
     return TemplateResponse(request, "admin/dashboard.html", context)
 

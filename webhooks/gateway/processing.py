@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.conf import Conf
 
 from webhooks.choices import InboundStatus, SourceKind
 from webhooks.gateway.relays import carry_out
@@ -38,6 +39,7 @@ from webhooks.publish import caused_by_inbound_request
 __all__ = [
     "INBOUND_CHANNEL",
     "PROCESSING_RETRY_DELAYS_S",
+    "announce_requests",
     "first_processing_time",
     "process_due_requests",
 ]
@@ -56,6 +58,16 @@ def first_processing_time(kind: str, received_at: datetime) -> datetime:
     if kind == SourceKind.RADIOMANAGER:
         return received_at + timedelta(seconds=settings.INBOUND_PUSH_HOLD_S)
     return received_at
+
+
+def announce_requests() -> None:
+    """Wake the workers for requests made due by an update (an operator's replay), at
+    commit: the gateway's inserts announce themselves (inbox.insert_announced)."""
+    if Conf.SYNC:
+        transaction.on_commit(process_due_requests)
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {INBOUND_CHANNEL}")
 
 
 def _due(now: datetime):

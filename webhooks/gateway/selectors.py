@@ -1,13 +1,27 @@
-"""Reads of the inbound gateway: the source of a token (the ingest endpoint's one look-up)."""
+"""Reads of the inbound gateway: the source of a token (the ingest endpoint's one look-up),
+the dashboard's counts, and a request's events (the admin's pages)."""
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
+from webhooks.choices import InboundOutcome
 from webhooks.gateway.tokens import hash_token
-from webhooks.models import InboundSource
+from webhooks.models import Event, InboundRequest, InboundSource
 
-__all__ = ["source_for_token"]
+__all__ = [
+    "SourceCounts",
+    "dashboard_counts",
+    "events_of_request",
+    "requests_matching",
+    "source_counts",
+    "source_for_token",
+]
+
+DASHBOARD_WINDOW = timedelta(hours=24)
 
 
 def source_for_token(token: str, *, now: datetime) -> InboundSource | None:
@@ -22,3 +36,64 @@ def source_for_token(token: str, *, now: datetime) -> InboundSource | None:
         .order_by("pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    """One source's requests since a moment, by what they were answered."""
+
+    source: InboundSource
+    accepted: int
+    rejected: int
+    duplicate: int
+
+
+def source_counts(*, station_ids: Iterable[int], since: datetime) -> dict[int, list[SourceCounts]]:
+    """Per station: each of its sources with its requests received since `since`, by
+    outcome (one query; the sources ordered by name)."""
+    received = Q(requests__received_at__gte=since)
+    sources = (
+        InboundSource.objects.filter(station_id__in=list(station_ids))
+        .annotate(
+            **{
+                outcome: Count("requests", filter=received & Q(requests__outcome=outcome))
+                for outcome in InboundOutcome.values
+            }
+        )
+        .order_by("name", "pk")
+    )
+    by_station: dict[int, list[SourceCounts]] = {}
+    for source in sources:
+        by_station.setdefault(source.station_id, []).append(
+            SourceCounts(
+                source=source,
+                accepted=getattr(source, InboundOutcome.ACCEPTED),
+                rejected=getattr(source, InboundOutcome.REJECTED),
+                duplicate=getattr(source, InboundOutcome.DUPLICATE),
+            )
+        )
+    return by_station
+
+
+def dashboard_counts(user, station_ids: Iterable[int]) -> dict[int, list[SourceCounts]]:
+    """The dashboard's inbound card: `source_counts` of the last 24 hours, for a user who
+    may see the inbound log (nothing for the others)."""
+    if not user.has_perm("webhooks.view_inboundrequest"):
+        return {}
+    return source_counts(station_ids=station_ids, since=timezone.now() - DASHBOARD_WINDOW)
+
+
+def events_of_request(request: InboundRequest) -> QuerySet[Event]:
+    """The hub's events `request` caused, oldest first."""
+    return Event.objects.filter(inbound_request=request).order_by("pk")
+
+
+def requests_matching(queryset: QuerySet[InboundRequest], term: str) -> QuerySet[InboundRequest]:
+    """The inbound log's search: a request id (`123` or `#123`), or the id the sender gave
+    it (a Standard Webhooks `webhook-id`, or RadioManager's `job_id`)."""
+    term = term.strip().lstrip("#")
+    if term.isdigit():
+        return queryset.filter(
+            Q(pk=int(term)) | Q(sequence=int(term)) | Q(dedup_key=f"webhook-id:{term}")
+        )
+    return queryset.filter(dedup_key=f"webhook-id:{term}")
