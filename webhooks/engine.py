@@ -65,8 +65,8 @@ LEASE_MARGIN_S = 5.0
 # A claimed send that has not started this long after its claim is released unattempted.
 START_LIMIT_S = LEASE_MARGIN_S / 2
 SLOW_SEND_S = 0.05
-# Sends of one endpoint awaiting their answers at once: overlapping a few round trips
-# lets one wake-up of the event loop handle several answers.
+# Sends of one endpoint awaiting their answers at once while its lane holds a backlog:
+# overlapping a few round trips lets one wake-up of the event loop handle several answers.
 LANE_DEPTH = 4
 RECORD_GROUP = 50
 RECORD_GATHER_S = 0.02
@@ -290,15 +290,18 @@ class Sender:
             lane.append(send)
 
     async def _run_lane(self, webhook_id: int, lane: deque) -> None:
-        """An endpoint's sends, started oldest first, at most LANE_DEPTH of them awaiting an
-        answer; one that has waited SLOW_SEND_S counts as slow and the next starts beside
-        it. A receiver that answers at once gets them in order of start over a few
-        keep-alive connections; a slow one gets them side by side, up to its cap."""
+        """An endpoint's sends, started oldest first: one at a time, each once the one
+        before has been answered, while the lane holds only a few; up to LANE_DEPTH
+        awaiting their answers while it holds a backlog. One that has waited SLOW_SEND_S
+        counts as slow and the next starts beside it. So a receiver that answers at once
+        gets a handful of messages in order, a backlog over a few keep-alive connections,
+        and a slow receiver gets them side by side, up to its cap."""
         awaiting: deque[asyncio.Task] = deque()
         try:
             while lane:
                 awaiting.append(self._task(self._send(*lane.popleft())))
-                if lane and len(awaiting) >= LANE_DEPTH:
+                depth = LANE_DEPTH if len(lane) >= LANE_DEPTH else 1
+                if lane and len(awaiting) >= depth:
                     done, _ = await asyncio.wait(
                         awaiting, timeout=SLOW_SEND_S, return_when=asyncio.FIRST_COMPLETED
                     )
