@@ -160,7 +160,7 @@ def test_admin_flow_form_defaults_start_and_progress(
     # given
     webhook = WebhookFactory(station=station, event_type=PUSH.name)
     changelist = reverse("admin:webhooks_webhook_changelist")
-    # when the operator picks the action, the window form opens with today .. +7 days
+    # when the operator picks the action, the window form opens with a week
     response = admin_client.post(
         changelist, {"action": "manual_resync", "_selected_action": [webhook.pk]}
     )
@@ -177,7 +177,11 @@ def test_admin_flow_form_defaults_start_and_progress(
     with capture_on_commit(execute=True):
         done = admin_client.post(
             form_url,
-            {"window_start": "2026-02-02 00:00:00", "window_end": "2026-02-09 00:00:00"},
+            {
+                "window_start": "2026-02-02 00:00:00",
+                "window_end": "2026-02-09 00:00:00",
+                "start": "",
+            },
             follow=True,
         )
     # then the job ran and the list shows it finished with its progress
@@ -195,7 +199,7 @@ def test_admin_refuses_a_second_resync_with_a_message(admin_client, admin_user, 
     url = reverse("admin:webhooks_webhook_resync") + f"?ids={webhook.pk}"
     response = admin_client.post(
         url,
-        {"window_start": "2026-02-02 00:00:00", "window_end": "2026-02-09 00:00:00"},
+        {"window_start": "2026-02-02 00:00", "window_end": "2026-02-09 00:00", "start": ""},
         follow=True,
     )
     assert any("already running" in str(m) for m in get_messages(response.wsgi_request))

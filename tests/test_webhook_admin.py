@@ -63,7 +63,7 @@ def test_add_webhook_generates_a_secret_shown_once(admin_client, httpserver):
 def test_send_test_event_shows_the_receivers_answer(admin_client, webhook, httpserver):
     httpserver.expect_request("/hook").respond_with_data("thanks", status=200)
     response = admin_client.post(
-        WEBHOOKS, {"action": "send_test_event", "_selected_action": [webhook.pk]}, follow=True
+        reverse("admin:webhooks_webhook_send_test", args=[webhook.pk]), follow=True
     )
     assert any("Test event to" in m and "HTTP 200" in m for m in _messages(response))
     request, _ = httpserver.log[0]

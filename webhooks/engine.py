@@ -4,7 +4,8 @@
   first, skipping endpoints at their in-flight cap (leased deliveries per webhook, counted
   over every worker: claims are serialised, so the cap is exact; `Webhook.in_flight_cap`)
   and holding the deliveries of endpoints whose breaker is open (webhooks.breaker); a
-  half-open endpoint gets one delivery, its probe.
+  half-open endpoint gets one delivery, its probe. A paused webhook's deliveries are held
+  until it resumes (webhooks.holding).
 - **send** (webhooks.transport): every claimed delivery starts at once on the process's
   event loop, so no send waits for another.
 - **record** (webhooks.recording): sends are recorded as they finish, each group being
@@ -28,7 +29,7 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -40,7 +41,7 @@ from guards.targets import address_refusal
 from webhooks import destinations, recording, transport
 from webhooks.breaker import BreakerState
 from webhooks.choices import DeliveryStatus
-from webhooks.holding import hold_deliveries
+from webhooks.holding import hold_deliveries, hold_paused_deliveries
 from webhooks.models import Delivery, Webhook, due_at
 from webhooks.recording import Sent
 
@@ -162,7 +163,9 @@ def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
                 Webhook.objects.filter(pk=webhook_id).update(breaker_retry_at=until)
                 hold_deliveries(webhook_id, until, now=now, keep=delivery_id)
         for webhook in webhooks.values():  # deliveries that arrived while it was open
-            if webhook.breaker.state(now) is BreakerState.OPEN:
+            if webhook.paused_at:
+                hold_paused_deliveries(webhook.pk, now=now)
+            elif webhook.breaker.state(now) is BreakerState.OPEN:
                 hold_deliveries(webhook.pk, webhook.breaker_retry_at, now=now)
     missing = {d.webhook_id for d in claimed} - webhooks.keys()
     webhooks |= Webhook.objects.in_bulk(missing)
@@ -194,8 +197,8 @@ def _choose(
     now: datetime,
 ) -> tuple[list[int], dict[int, int], set[int]]:
     """Which candidates (oldest first) to claim: up to each webhook's room (its cap minus
-    what it has in flight; one probe when half-open, none when open; a disabled webhook's
-    deliveries all, since they only fail). Returns the ids, {probe id: webhook id} and the
+    what it has in flight; one probe when half-open, none when open or paused; a disabled
+    webhook's deliveries all, since they only fail). Returns the ids, {probe id: webhook id} and the
     webhooks whose room ran out before their candidates did."""
     taken: Counter = Counter()
     chosen, probes, full = [], {}, set()
@@ -203,6 +206,8 @@ def _choose(
         if len(chosen) >= limit:
             break
         webhook = webhooks[webhook_id]
+        if webhook.paused_at:
+            continue
         state = webhook.breaker.state(now)
         if not webhook.enabled:
             chosen.append(delivery_id)
@@ -235,6 +240,8 @@ def outgoing_request(delivery: Delivery, now: datetime) -> transport.OutgoingReq
         key=webhook.key,
         previous_secret=webhook.signing_previous_secret(now),
         formatted=destinations.render_for(webhook, event),
+        custom_headers=tuple(webhook.headers_list()),
+        is_test=event.is_test,
     )
 
 
@@ -469,11 +476,12 @@ def drain_due_deliveries(*, budget_s: float = DRAIN_BUDGET_S) -> int:
         sender.close()
 
 
-def send_delivery_now(delivery_id: int) -> None:
+def send_delivery_now(delivery_id: int, *, timeout_s: float | None = None) -> None:
     """Send one due delivery now from this thread, whatever its endpoint's cap or breaker,
     and record the attempt: the admin's test event, which shows the receiver's answer.
-    Takes at most the request timeout (WEBHOOKS_REQUEST_TIMEOUT_S) plus two short
-    transactions. A delivery that is not due (or held by a worker) is left alone."""
+    Takes at most the request timeout (`timeout_s`, else WEBHOOKS_REQUEST_TIMEOUT_S) plus
+    two short transactions. A delivery that is not due (or held by a worker) is left
+    alone."""
     claimed = claim_due_deliveries(limit=1, ids=[delivery_id]).deliveries
     if not claimed:
         return
@@ -481,5 +489,12 @@ def send_delivery_now(delivery_id: int) -> None:
     if not delivery.webhook.enabled:
         recording.record([Sent(delivery, None, False)])
         return
-    result = transport.send_now(outgoing_request(delivery, timezone.now()), transport_config())
+    config = transport_config()
+    if timeout_s is not None:
+        config = replace(
+            config,
+            request_timeout_s=min(timeout_s, config.request_timeout_s),
+            connect_timeout_s=min(timeout_s, config.connect_timeout_s),
+        )
+    result = transport.send_now(outgoing_request(delivery, timezone.now()), config)
     recording.record([Sent(delivery, result, False)])

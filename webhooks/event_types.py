@@ -10,7 +10,8 @@ An EventType says:
 - `pacing`: the pacing option its webhooks may use besides a delay (throttle: the latest
   subject wins; debounce: updates of one object merge, keyed by `coalesce_key`);
 - `sample`: a realistic subject for the admin's "send test event", from the webhook's
-  station.
+  station; `recent`: a real one, from the station's recent data, when it has some (the
+  test event prefers it).
 
 Every subject has a `station_id`. Publishing one is `webhooks.publish.publish_event(type,
 subject)`. A new type registers itself with `register()`: the admin's choices, publishing,
@@ -27,7 +28,7 @@ from typing import Any
 
 from stations.actors import Actor
 from stations.changes import Change
-from stations.choices import EncoderStatus, PushAction
+from stations.choices import EncoderStatus, PushAction, PushModel
 from stations.models import Encoder, Station, Stream, TrackPlay
 from stations.signals import EncoderStatusChange
 from webhooks import payloads
@@ -66,6 +67,10 @@ def _no_coalescing(subject) -> str:
     return ""
 
 
+def _nothing_recent(*, webhook, actor, now: datetime) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -75,6 +80,9 @@ class EventType:
     accepts: Callable[[Any, Any], bool] = field(default=_accepts_any, repr=False)
     pacing: Pacing = Pacing.NONE
     coalesce_key: Callable[[Any], str] = field(default=_no_coalescing, repr=False)
+    # A test event's subject from the station's own recent data and what it is
+    # ("Program 12 (Morning Show)"), or None when there is none.
+    recent: Callable[..., tuple[Any, str] | None] = field(default=_nothing_recent, repr=False)
 
     def __str__(self) -> str:
         return self.name
@@ -148,6 +156,27 @@ def _sample_push_job(*, webhook, actor, now: datetime) -> PushJob:
     return PushJob(change=change, job_id=0)
 
 
+def _recent_push_job(*, webhook, actor, now: datetime) -> tuple[PushJob, str] | None:
+    """An update of the station's most recently changed live object the webhook watches
+    (models are related to the station as `programs`, `broadcasts`…)."""
+    found = []
+    for model in webhook.models or list(PushModel.values):
+        latest = getattr(webhook.station, f"{model}s").order_by("-updated_at").first()
+        if latest is not None:
+            found.append((latest.updated_at, model, latest))
+    if not found:
+        return None
+    _, model, latest = max(found, key=lambda each: each[0])
+    change = Change(
+        model=model,
+        model_id=latest.pk,
+        station_id=webhook.station_id,
+        action=PushAction.UPDATE,
+        actor=Actor(user_id=getattr(actor, "pk", None)),
+    )
+    return PushJob(change=change, job_id=0), f"{model.capitalize()} {latest.pk} ({latest})"
+
+
 def _update_of_one_object(job: PushJob) -> str:
     """Updates of the same object merge in a debouncing webhook; nothing else does."""
     change = job.change
@@ -163,6 +192,7 @@ PUSH = register(
         accepts=lambda webhook, job: webhook.watches(job.change.model),
         pacing=Pacing.DEBOUNCE,
         coalesce_key=_update_of_one_object,
+        recent=_recent_push_job,
     )
 )
 
@@ -195,6 +225,11 @@ def _sample_track_play(*, webhook, actor, now: datetime) -> TrackPlay:
     )
 
 
+def _recent_track_play(*, webhook, actor, now: datetime) -> tuple[TrackPlay, str] | None:
+    play = webhook.station.track_plays.order_by("-played_at").first()
+    return (play, f"the last track played ({play.artist} – {play.title})") if play else None
+
+
 NEWTRACK = register(
     EventType(
         name="station.studio.newtrack",
@@ -202,6 +237,7 @@ NEWTRACK = register(
         build=_newtrack_event,
         sample=_sample_track_play,
         pacing=Pacing.THROTTLE,
+        recent=_recent_track_play,
     )
 )
 
@@ -232,12 +268,31 @@ def _sample_encoder_change(*, webhook, actor, now: datetime) -> EncoderStatusCha
     )
 
 
+def _recent_encoder_change(
+    *, webhook, actor, now: datetime
+) -> tuple[EncoderStatusChange, str] | None:
+    """The station's most recently changed encoder, as it is now."""
+    encoder = webhook.station.encoders.order_by("-updated_at").first()
+    if encoder is None:
+        return None
+    previous = (
+        EncoderStatus.DISCONNECTED
+        if encoder.status == EncoderStatus.CONNECTED
+        else EncoderStatus.CONNECTED
+    )
+    change = EncoderStatusChange(
+        encoder=encoder, status=encoder.status, previous_status=previous, changed_at=now
+    )
+    return change, f"encoder {encoder.name}, {encoder.status} now"
+
+
 ENCODER_STATUS = register(
     EventType(
         name="station.encoder.statuschange",
         label="station.encoder.statuschange",
         build=_encoder_statuschange_event,
         sample=_sample_encoder_change,
+        recent=_recent_encoder_change,
     )
 )
 
@@ -288,12 +343,18 @@ def _sample_stream_alert(*, webhook, actor, now: datetime) -> StreamAlert:
     return StreamAlert(station=webhook.station, stream=stream, alert_type="down", at=now)
 
 
+def _recent_stream_alert(*, webhook, actor, now: datetime) -> tuple[StreamAlert, str] | None:
+    alert = _sample_stream_alert(webhook=webhook, actor=actor, now=now)
+    return (alert, f"stream {alert.stream.name} going down") if alert.stream else None
+
+
 STREAM_ALERT = register(
     EventType(
         name="stream.alert",
         label="Stream alert contact (Radio Mast)",
         build=_stream_alert,
         sample=_sample_stream_alert,
+        recent=_recent_stream_alert,
         accepts=lambda webhook, alert: webhook.pk in alert.contact_ids,
     )
 )

@@ -11,7 +11,7 @@ from unfold.widgets import (
 )
 
 from stations.choices import PushModel
-from webhooks import event_types, formats
+from webhooks import custom_headers, event_types, formats
 from webhooks.event_types import Pacing
 from webhooks.models import AlertPolicy, Webhook
 from webhooks.previews import preview_request
@@ -99,6 +99,15 @@ class WebhookForm(_destination_fields(), forms.ModelForm):
         help_text="Sent as the api-key header. Leave empty to keep the current one.",
     )
     remove_key = forms.BooleanField(required=False, help_text="Send no api-key header.")
+    headers = forms.CharField(
+        label="Custom headers",
+        required=False,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3, "placeholder": "X-Tenant: radio-1"}),
+        help_text="Sent on every request: one “Name: value” a line. Values of headers "
+        "named like a credential (Authorization, X-Api-Token…) are shown masked; leave a "
+        "masked value as it is to keep it. The hub's own headers (signatures, webhook-*, "
+        "Content-Type, api-key) cannot be set here.",
+    )
 
     class Meta:
         model = Webhook
@@ -127,6 +136,7 @@ class WebhookForm(_destination_fields(), forms.ModelForm):
         instance = self.instance
         if not instance.pk:
             return
+        self.fields["headers"].initial = custom_headers.shown_lines(instance.headers_list())
         stored = instance.destination_settings()
         destination = instance.destination
         for setting in destination.settings:
@@ -168,6 +178,13 @@ class WebhookForm(_destination_fields(), forms.ModelForm):
             raise forms.ValidationError(problem)
         return secret
 
+    def clean_headers(self):
+        stored = self.instance.headers_list() if self.instance.pk else []
+        headers, problems = custom_headers.parse(self.cleaned_data["headers"], stored=stored)
+        if problems:
+            raise forms.ValidationError(problems)
+        return headers
+
     def clean(self):
         cleaned = super().clean()
         pacing = event_types.get(cleaned["event_type"]).pacing if "event_type" in cleaned else None
@@ -196,6 +213,7 @@ class WebhookForm(_destination_fields(), forms.ModelForm):
             return
         webhook = self.instance
         webhook.set_destination_settings(self._values)
+        webhook.custom_headers = custom_headers.encode(self.cleaned_data.get("headers", []))
         self.preview = preview_request(webhook=webhook, actor=self.actor, now=timezone.now())
         if self.preview.problem:
             destination = webhook.destination
@@ -224,11 +242,22 @@ class RedeliverFailedSinceForm(forms.Form):
     )
 
 
-class ResyncForm(forms.Form):
-    window_start = forms.DateTimeField(
-        help_text="Broadcasts, Items and Campaigns starting at or after this time (UTC)…"
+def _picker() -> forms.DateTimeInput:
+    """The browser's own date-time picker (no script, so nothing for the CSP to refuse)."""
+    return forms.DateTimeInput(
+        attrs={"type": "datetime-local", "step": 60}, format="%Y-%m-%dT%H:%M"
     )
-    window_end = forms.DateTimeField(help_text="…and before this time (UTC) are sent.")
+
+
+class ResyncForm(forms.Form):
+    """The window of a resync. Its times carry no zone: the view validates it with the
+    station's time zone active, and says which zone that is."""
+
+    window_start = forms.DateTimeField(
+        widget=_picker(),
+        help_text="Broadcasts, Items and Campaigns starting at or after this time…",
+    )
+    window_end = forms.DateTimeField(widget=_picker(), help_text="…and before this time.")
 
     def clean(self):
         cleaned = super().clean()

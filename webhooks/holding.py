@@ -1,12 +1,16 @@
 """What an endpoint's breaker does to its deliveries: hold them while it is open, let them
-go when it closes, and the operator's "try now" (webhooks.breaker has the rules).
+go when it closes, and the operator's "try now" (webhooks.breaker has the rules). And the
+operator's Pause and Resume: a paused webhook's deliveries are still created, and held
+until Resume (Disable, by contrast, creates none).
 
 A held delivery is simply not due: its `next_attempt_at` is moved to the breaker's
 `retry_at`, so it burns no attempt, the claim's look at the due index never meets it, and
-the due backlog does not count it.
+the due backlog does not count it. A paused webhook's deliveries are held until
+PAUSED_UNTIL, a time no breaker reaches; the claim holds any that fall due while it is
+paused (published, retried or redelivered meanwhile).
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +20,17 @@ from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, Webhook, unleased_at
 from webhooks.queueing import announce_due_deliveries
 
-__all__ = ["hold_deliveries", "release_deliveries", "webhook_try_now"]
+__all__ = [
+    "PAUSED_UNTIL",
+    "hold_deliveries",
+    "hold_paused_deliveries",
+    "release_deliveries",
+    "webhook_pause",
+    "webhook_resume",
+    "webhook_try_now",
+]
+
+PAUSED_UNTIL = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _unheld(webhook_id: int, now: datetime):
@@ -65,3 +79,42 @@ def webhook_try_now(*, webhook: Webhook) -> bool:
         announce_due_deliveries()
     webhook.refresh_from_db(fields=Webhook.BREAKER_FIELDS)
     return True
+
+
+def hold_paused_deliveries(webhook_id: int, *, now: datetime) -> int:
+    """Hold the webhook's unleased pending deliveries until PAUSED_UNTIL, if it is still
+    paused when this runs (a Resume that committed first wins). Returns how many."""
+    return (
+        _unheld(webhook_id, now)
+        .filter(webhook__paused_at__isnull=False, next_attempt_at__lt=PAUSED_UNTIL)
+        .update(next_attempt_at=PAUSED_UNTIL)
+    )
+
+
+def webhook_pause(*, webhook: Webhook) -> int:
+    """Pause: deliveries keep being created, and wait (in order) until Resume. Returns
+    how many queued deliveries it holds now; sends in flight finish."""
+    now = timezone.now()
+    with transaction.atomic():
+        Webhook.objects.filter(pk=webhook.pk, paused_at__isnull=True).update(
+            paused_at=now, updated_at=now
+        )
+        held = hold_paused_deliveries(webhook.pk, now=now)
+    webhook.refresh_from_db(fields=["paused_at", "updated_at"])
+    return held
+
+
+def webhook_resume(*, webhook: Webhook) -> int:
+    """Resume: the held deliveries are due now, oldest first as ever. Returns how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        Webhook.objects.filter(pk=webhook.pk).update(paused_at=None, updated_at=now)
+        released = (
+            _unheld(webhook.pk, now)
+            .filter(next_attempt_at__gte=PAUSED_UNTIL)
+            .update(next_attempt_at=now)
+        )
+        if released:
+            announce_due_deliveries()
+    webhook.refresh_from_db(fields=["paused_at", "updated_at"])
+    return released

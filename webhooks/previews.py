@@ -26,9 +26,19 @@ class Preview:
     problem_setting: str = ""
 
 
-def preview_request(*, webhook: Webhook, actor, now: datetime) -> Preview:
-    event_type = event_types.get(webhook.event_type)
-    subject = event_type.sample(webhook=webhook, actor=actor, now=now)
+def preview_request(
+    *,
+    webhook: Webhook,
+    actor,
+    now: datetime,
+    event_type: event_types.EventType | None = None,
+    subject=None,
+) -> Preview:
+    """The request for `subject` of `event_type` (by default a sample of the webhook's
+    own type)."""
+    event_type = event_type or event_types.get(webhook.event_type)
+    if subject is None:
+        subject = event_type.sample(webhook=webhook, actor=actor, now=now)
     event = Event(
         station=webhook.station,
         event_type=event_type.name,

@@ -173,7 +173,8 @@ def _record(group: list[Sent]) -> None:
             delivery.next_attempt_at = now + timedelta(seconds=step.retry_in_s)
         else:
             delivery.next_attempt_at, delivery.finished_at = None, now
-        tally[step.status][delivery.webhook_id] += 1
+        if not delivery.event.is_test:  # tests stay out of success rates and streaks
+            tally[step.status][delivery.webhook_id] += 1
         totals[TOTAL_OF_STATUS[step.status]] += 1
         if step.status == DeliveryStatus.DELIVERED:
             latency_s = max((result.answered_at - delivery.scheduled_at).total_seconds(), 0)

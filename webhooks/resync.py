@@ -9,7 +9,8 @@ its own transaction, so memory stays flat at any size and progress is visible as
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -24,7 +25,14 @@ from webhooks.event_types import PUSH
 from webhooks.models import ACTIVE_RESYNC_STATUSES, ResyncJob, Webhook
 from webhooks.push import publish_push_changes
 
-__all__ = ["ResyncRefused", "resync_querysets", "run_resync", "start_resync"]
+__all__ = [
+    "ResyncRefused",
+    "current_week",
+    "resync_counts",
+    "resync_querysets",
+    "run_resync",
+    "start_resync",
+]
 
 logger = logging.getLogger("stationhooks.resync")
 
@@ -94,6 +102,22 @@ def resync_querysets(job: ResyncJob) -> dict[str, object]:
             queryset = queryset.filter(start__gte=job.window_start, start__lt=job.window_end)
         querysets[model] = queryset
     return querysets
+
+
+def resync_counts(*, webhook: Webhook, window_start: datetime, window_end: datetime) -> dict:
+    """How many `create` messages of each model a resync of this window would send now
+    (the form's preview, before anything starts)."""
+    job = ResyncJob(webhook=webhook, window_start=window_start, window_end=window_end)
+    return {model: queryset.count() for model, queryset in resync_querysets(job).items()}
+
+
+def current_week(zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 of the week `now` is in, in `zone` (the
+    station's: a resync's default window is the station's week, not UTC's)."""
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday, time(), tzinfo=zone)
+    return start, datetime.combine(monday + timedelta(days=7), time(), tzinfo=zone)
 
 
 def _id_chunks(queryset, size: int):

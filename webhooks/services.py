@@ -2,7 +2,9 @@
 logic so it has one home and one set of tests."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,13 +14,19 @@ from django.utils import timezone
 from stations.actors import Actor
 from webhooks import engine, event_types, queueing
 from webhooks.choices import DeliveryStatus
+from webhooks.event_types import EventType
 from webhooks.models import Delivery, Webhook
 from webhooks.publish import publish_event
 from webhooks.signing import generate_secret
 
 __all__ = [
+    "TEST_EVENT_TIMEOUT_S",
+    "PlannedTestEvent",
     "deliveries_redeliver",
+    "plan_test_event",
+    "types_for_test_event",
     "webhook_disable",
+    "webhook_duplicate",
     "webhook_enable",
     "webhook_redeliver_failed_since",
     "webhook_rotate_secret",
@@ -27,27 +35,115 @@ __all__ = [
 
 logger = logging.getLogger("stationhooks.webhooks")
 
+# A test event sent from a page waits this long at most for the receiver, so no web
+# request (and no web worker's timeout) ever waits on a receiver that hangs.
+TEST_EVENT_TIMEOUT_S = 5.0
 
-def webhook_send_test_event(*, webhook: Webhook, actor) -> Delivery:
-    """Send a test event to this webhook now, in the caller's process, and return the
-    delivery with its outcome, so the operator sees the receiver's answer at once. Its
-    body is the event type's own, built from a sample subject (the station's own encoder
-    or stream where it has one), so receivers can test their parsing."""
-    event_type = event_types.get(webhook.event_type)
-    subject = event_type.sample(webhook=webhook, actor=actor, now=timezone.now())
+
+@dataclass(frozen=True)
+class PlannedTestEvent:
+    """What a test event is about: a subject of `event_type`, and where it comes from
+    (`origin`: the station's own recent data, or "a sample")."""
+
+    event_type: EventType
+    subject: Any
+    origin: str
+    real: bool
+
+
+def types_for_test_event(webhook: Webhook) -> list[EventType]:
+    """The types a test event to this webhook may have: its own first, then every other
+    type its format sends (a receiver may want to see what it would get)."""
+    others = [
+        t
+        for t in event_types.registered()
+        if t.name != webhook.event_type and webhook.destination.sends(t.name)
+    ]
+    return [event_types.get(webhook.event_type), *others]
+
+
+def plan_test_event(
+    *, webhook: Webhook, event_type: EventType, actor, now: datetime
+) -> PlannedTestEvent:
+    """A real recent subject of the station when it has one, else the type's sample."""
+    recent = event_type.recent(webhook=webhook, actor=actor, now=now)
+    if recent is not None:
+        subject, origin = recent
+        return PlannedTestEvent(event_type, subject, origin, real=True)
+    subject = event_type.sample(webhook=webhook, actor=actor, now=now)
+    origin = "a sample (the station has none of its own yet)"
+    return PlannedTestEvent(event_type, subject, origin, real=False)
+
+
+def webhook_send_test_event(
+    *, webhook: Webhook, actor, event_type: EventType | None = None, wait: bool = True
+) -> Delivery:
+    """Send a test event (`webhook-test: true`, left out of success rates) to this
+    webhook. With `wait`, now, in the caller's process, within TEST_EVENT_TIMEOUT_S, and
+    the delivery comes back with its outcome, so the operator sees the receiver's answer
+    at once (a retry, if any, is the engine's, like any delivery's); otherwise the engine
+    sends it."""
+    test = plan_test_event(
+        webhook=webhook,
+        event_type=event_type or event_types.get(webhook.event_type),
+        actor=actor,
+        now=timezone.now(),
+    )
     with transaction.atomic():
         event = publish_event(
-            event_type,
-            subject,
+            test.event_type,
+            test.subject,
             webhooks=[webhook],
             actor=Actor(user_id=actor.pk),
             is_test=True,
-            queue_work=False,
+            queue_work=not wait,
         )
     sent = event.deliveries.get()
-    engine.send_delivery_now(sent.pk)
+    if wait:
+        engine.send_delivery_now(sent.pk, timeout_s=TEST_EVENT_TIMEOUT_S)
     sent.refresh_from_db()
     return sent
+
+
+# What a duplicate does not take over: who it is, its secrets, and its own state.
+NOT_DUPLICATED = {
+    "id",
+    "name",
+    "enabled",
+    "paused_at",
+    "secret",
+    "previous_secret",
+    "previous_secret_expires_at",
+    "disabled_reason",
+    "disabled_at",
+    "consecutive_failures",
+    "answers_quickly",
+    "created_at",
+    "updated_at",
+    *Webhook.BREAKER_FIELDS,
+}
+
+
+def webhook_duplicate(*, webhook: Webhook) -> Webhook:
+    """A new webhook with the same settings (destination, format settings and their
+    secrets, key, custom headers, pacing, models), a new secret of its own (none if the
+    original sends unsigned), disabled until an operator has reviewed and enabled it, so
+    a receiver never gets every event twice by accident."""
+    copied = {
+        f.attname: getattr(webhook, f.attname)
+        for f in Webhook._meta.concrete_fields
+        if f.name not in NOT_DUPLICATED
+    }
+    duplicate = Webhook(
+        **copied,
+        name=f"Copy of {webhook.name}"[:200],
+        secret=generate_secret() if webhook.secret else "",
+        enabled=False,
+        disabled_reason=f"A copy of {webhook.name}: review it, then enable it."[:300],
+        disabled_at=timezone.now(),
+    )
+    duplicate.save()
+    return duplicate
 
 
 def webhook_rotate_secret(*, webhook: Webhook) -> str:

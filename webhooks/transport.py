@@ -34,6 +34,7 @@ import certifi
 from aiohttp.abc import ResolveResult
 from requests.utils import get_environ_proxies
 
+from webhooks import custom_headers
 from webhooks.policy import ErrorKind
 from webhooks.signing import build_request_headers, mask_secret
 
@@ -59,13 +60,16 @@ RESPONSE_BODY_LOG_BYTES = 4096
 RESPONSE_READ_LIMIT_BYTES = 64 * 1024
 # What a plain HTTP client sends besides our headers; receivers may expect them.
 DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
+# On every request of a test event, so a receiver can tell it from a real one.
+TEST_HEADERS = {"webhook-test": "true"}
 
 
 @dataclass(frozen=True)
 class OutgoingRequest:
     """Everything one attempt needs, detached from the ORM. `formatted` is the request
     the webhook's format made of the event (webhooks.formats); None sends `body` to `url`
-    as the native format does: POSTed, signed."""
+    as the native format does: POSTed, signed. `custom_headers`: the webhook's own
+    (webhooks.custom_headers), under ours; `is_test`: a test event's."""
 
     delivery_id: int
     url: str
@@ -75,6 +79,8 @@ class OutgoingRequest:
     key: str
     previous_secret: str = ""
     formatted: "RenderedRequest | None" = None
+    custom_headers: tuple[tuple[str, str], ...] = ()
+    is_test: bool = False
 
 
 @dataclass
@@ -109,12 +115,24 @@ class TransportConfig:
     address_problem: Callable[[str], str | None] | None = None
 
 
+def _merged(*layers: dict[str, str]) -> dict[str, str]:
+    """The layers' headers, a later layer's winning over an earlier one's of the same
+    name whatever its case."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            for old in [k for k in merged if k.lower() == name.lower()]:
+                del merged[old]
+            merged[name] = value
+    return merged
+
+
 def request_headers(
     request: OutgoingRequest, *, timestamp: int, user_agent: str
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The headers of one attempt, and the same as the log shows them (secrets masked).
-    Ours (webhook-id, signatures, api-key) over the body, unless the format says
-    otherwise; then the format's own."""
+    The webhook's own headers first; over them ours (webhook-id, signatures, api-key)
+    unless the format says otherwise, then the format's own; a test event's last."""
     formatted = request.formatted
     if formatted is None or formatted.signed:
         headers = build_request_headers(
@@ -129,10 +147,14 @@ def request_headers(
         logged = {**headers, "api-key": mask_secret(request.key)} if request.key else headers
     else:
         headers = logged = {"User-Agent": user_agent}
-    if formatted is not None:
-        headers = {**headers, **formatted.headers}
-        logged = {**logged, **formatted.masked_headers()}
-    return headers, logged
+    formats_own = formatted.headers if formatted is not None else {}
+    formats_shown = formatted.masked_headers() if formatted is not None else {}
+    test = TEST_HEADERS if request.is_test else {}
+    own = list(request.custom_headers)
+    return (
+        _merged(dict(own), headers, formats_own, test),
+        _merged(custom_headers.masked(own), logged, formats_shown, test),
+    )
 
 
 class RefusedAddress(OSError):

@@ -1,7 +1,7 @@
 """Admin pages beyond the model admins' lists and forms: the operators' dashboard, and the
-pages behind the webhook and delivery admins' buttons (manual resync, redeliver failed,
-send a test event, redeliver one delivery). Thin: the work is in webhooks.services and
-webhooks.resync, the reads in webhooks.selectors."""
+pages behind the webhook and delivery admins' buttons (redeliver failed, redeliver one
+delivery; the webhook page's own are in webhook_pages, manual resync in resync). Thin:
+the work is in webhooks.services, the reads in webhooks.selectors."""
 
 import functools
 from collections.abc import Callable
@@ -20,25 +20,18 @@ from stations.scoping import stations_for
 from webhooks import services
 from webhooks.admin.charts import outcome_chart
 from webhooks.admin.presenters import header_rows, pretty_json
-from webhooks.choices import DeliveryStatus
-from webhooks.event_types import PUSH
-from webhooks.forms import RedeliverFailedSinceForm, ResyncForm
+from webhooks.forms import RedeliverFailedSinceForm
 from webhooks.gateway.selectors import dashboard_counts as inbound_counts
 from webhooks.holding import webhook_try_now
-from webhooks.models import Webhook
-from webhooks.resync import ResyncRefused, start_resync
 from webhooks.selectors import station_overviews
 
 __all__ = [
     "dashboard",
-    "manual_resync",
     "page_of",
     "preview",
     "receiver_guide",
     "redeliver_delivery",
     "redeliver_failed",
-    "send_test",
-    "send_test_event_and_report",
     "try_now",
 ]
 
@@ -78,41 +71,6 @@ def receiver_guide(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
         "guide": mark_safe(_receiver_guide_html()),  # the repo's own document
     }
     return TemplateResponse(request, "admin/receiver_guide.html", context)
-
-
-def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
-    """The date-window form of Manual Resync; one job per selected push webhook."""
-    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
-    webhooks = list(model_admin.get_queryset(request).filter(pk__in=ids, event_type=PUSH.name))
-    if not webhooks:
-        model_admin.message_user(request, "Select at least one push webhook.", messages.ERROR)
-        return redirect("admin:webhooks_webhook_changelist")
-    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    form = ResyncForm(
-        request.POST or None,
-        initial={"window_start": today, "window_end": today + timedelta(days=7)},
-    )
-    if request.method == "POST" and form.is_valid():
-        for webhook in webhooks:
-            try:
-                start_resync(
-                    webhook=webhook,
-                    started_by=request.user,
-                    window_start=form.cleaned_data["window_start"],
-                    window_end=form.cleaned_data["window_end"],
-                )
-                model_admin.message_user(request, f"Resync of {webhook.name} started.")
-            except ResyncRefused as refused:
-                model_admin.message_user(request, str(refused), messages.ERROR)
-        return redirect("admin:webhooks_resyncjob_changelist")
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "Manual resync",
-        "opts": model_admin.model._meta,
-        "webhooks": webhooks,
-        "form": form,
-    }
-    return TemplateResponse(request, "admin/webhooks/webhook/resync.html", context)
 
 
 def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
@@ -171,31 +129,6 @@ def preview(
         "body": pretty_json(shown.body) if shown else "",
     }
     return TemplateResponse(request, "admin/webhooks/webhook/preview.html", context)
-
-
-def send_test_event_and_report(
-    model_admin: admin.ModelAdmin, request: HttpRequest, webhook: Webhook
-) -> None:
-    """Send now and show the receiver's answer (status, time, start of the body)."""
-    sent = services.webhook_send_test_event(webhook=webhook, actor=request.user)
-    attempt = sent.attempts.last()
-    answer = f"HTTP {attempt.response_status}" if attempt.response_status else attempt.error
-    if attempt.response_status and attempt.error:  # the service's reason (webhooks.formats)
-        answer = f"{answer} ({attempt.error})"
-    body = attempt.response_body[:200]
-    model_admin.message_user(
-        request,
-        f"Test event to {webhook.name}: {answer} in {attempt.duration_ms} ms "
-        f"({sent.status})." + (f" Response: {body}" if body else ""),
-        messages.SUCCESS if sent.status == DeliveryStatus.DELIVERED else messages.ERROR,
-    )
-
-
-def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
-    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if request.method == "POST" and model_admin.has_change_permission(request, webhook):
-        send_test_event_and_report(model_admin, request, webhook)
-    return redirect("admin:webhooks_webhook_change", pk)
 
 
 def try_now(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:

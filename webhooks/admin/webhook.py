@@ -11,11 +11,12 @@ from django.utils.html import format_html
 
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
-from webhooks import formats, services
-from webhooks.admin import views
+from webhooks import event_types, formats, services
+from webhooks.admin import resync, views, webhook_pages
 from webhooks.admin.charts import bar_chart
 from webhooks.breaker import describe
 from webhooks.destinations import shown_url
+from webhooks.event_types import PUSH, Pacing
 from webhooks.forms import WebhookForm, format_field_name
 from webhooks.models import Webhook
 from webhooks.selectors import hourly_outcomes, recent_deliveries, webhooks_with_health
@@ -64,6 +65,24 @@ def destination_conditions() -> dict[str, str]:
     return conditions | dict.fromkeys(SIGNING_FIELDS, signed)
 
 
+def _event_type_is(names: list[str]) -> str:
+    return " || ".join(f"event_type == '{name}'" for name in names) or "false"
+
+
+def trigger_conditions() -> dict[str, str]:
+    """Which fields show for which trigger: the models for push, each pacing option for
+    the types that may use it (a delay applies to every type)."""
+    paced = {
+        pacing: [t.name for t in event_types.registered() if t.pacing == pacing]
+        for pacing in (Pacing.THROTTLE, Pacing.DEBOUNCE)
+    }
+    return {
+        "models": _event_type_is([PUSH.name]),
+        "throttle_s": _event_type_is(paced[Pacing.THROTTLE]),
+        "debounce_s": _event_type_is(paced[Pacing.DEBOUNCE]),
+    }
+
+
 @admin.register(Webhook)
 class WebhookAdmin(StationScopedAdmin):
     form = WebhookForm
@@ -84,7 +103,7 @@ class WebhookAdmin(StationScopedAdmin):
     list_select_related = ["station"]
     search_fields = ["name", "url"]
     readonly_fields = ["masked_secret", "masked_key", *HEALTH_FIELDS]
-    conditional_fields = destination_conditions()
+    conditional_fields = destination_conditions() | trigger_conditions()
     fieldsets = [
         (None, {"fields": ["station", "name", "event_type", "models", "enabled"]}),
         (
@@ -103,6 +122,7 @@ class WebhookAdmin(StationScopedAdmin):
         ),
         ("Pacing", {"fields": ["delay_s", "throttle_s", "debounce_s"]}),
         ("Signing and authentication", {"fields": SIGNING_FIELDS}),
+        ("Custom headers", {"fields": ["headers"]}),
         ("Health", {"fields": HEALTH_FIELDS}),
     ]
     actions = [
@@ -112,6 +132,18 @@ class WebhookAdmin(StationScopedAdmin):
         "enable_webhooks",
         "disable_webhooks",
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        """A new webhook has no health yet, and no secret to show masked (the one it
+        gets is generated at save and shown then)."""
+        if obj is not None:
+            return self.fieldsets
+        unsaved = {"masked_secret", "masked_key"}
+        return [
+            (name, {"fields": [f for f in options["fields"] if f not in unsaved]})
+            for name, options in self.fieldsets
+            if name != "Health"
+        ]
 
     def get_queryset(self, request):
         return webhooks_with_health(super().get_queryset(request), now=timezone.now())
@@ -131,7 +163,10 @@ class WebhookAdmin(StationScopedAdmin):
 
     @admin.display(description="endpoint")
     def endpoint(self, obj):
-        """The breaker's state and reason ("held: endpoint failing, next try at …")."""
+        """Paused, or the breaker's state and reason ("held: endpoint failing, next try
+        at …")."""
+        if obj.paused_at:
+            return badge("held", "paused: deliveries held until Resume")
         text = describe(obj.breaker, timezone.now())
         return badge("held", text) if obj.breaker_retry_at else text
 
@@ -170,15 +205,12 @@ class WebhookAdmin(StationScopedAdmin):
                 services.webhook_enable(webhook=obj)
             else:
                 services.webhook_disable(webhook=obj, reason=f"Disabled by {request.user}.")
-        if generated:
-            self.message_user(
-                request,
-                f"Generated secret for {obj.name} (shown once, copy it now): {obj.secret}",
-                messages.WARNING,
-            )
+        if generated and obj.destination.signed:
+            webhook_pages.show_secret_once(self, request, obj, "Generated secret")
 
     def get_urls(self):
         return [
+            *webhook_pages.urls(self),
             path(
                 "<int:pk>/redeliver-failed/",
                 self.admin_site.admin_view(views.page_of(self, views.redeliver_failed)),
@@ -188,11 +220,6 @@ class WebhookAdmin(StationScopedAdmin):
                 "<int:pk>/try-now/",
                 self.admin_site.admin_view(views.page_of(self, views.try_now)),
                 name="webhooks_webhook_try_now",
-            ),
-            path(
-                "<int:pk>/send-test/",
-                self.admin_site.admin_view(views.page_of(self, views.send_test)),
-                name="webhooks_webhook_send_test",
             ),
             path(
                 "preview/",
@@ -206,7 +233,7 @@ class WebhookAdmin(StationScopedAdmin):
             ),
             path(
                 "resync/",
-                self.admin_site.admin_view(views.page_of(self, views.manual_resync)),
+                self.admin_site.admin_view(views.page_of(self, resync.manual_resync)),
                 name="webhooks_webhook_resync",
             ),
             *super().get_urls(),
@@ -219,8 +246,25 @@ class WebhookAdmin(StationScopedAdmin):
 
     @admin.action(description="Send a test event to selected webhooks")
     def send_test_event(self, request, queryset):
-        for webhook in queryset.select_related("station"):
-            views.send_test_event_and_report(self, request, webhook)
+        """Queued, not sent in the request (any number of receivers may hang): the
+        delivery log shows the answers as they come."""
+        sent = [
+            services.webhook_send_test_event(webhook=webhook, actor=request.user, wait=False)
+            for webhook in queryset.select_related("station")
+        ]
+        for delivery in sent:
+            self.log_change(request, delivery.webhook, "Queued a test event.")
+        self.message_user(
+            request,
+            format_html(
+                '{} test event(s) queued; their answers show in the <a href="{}?{}">delivery '
+                "log</a>.",
+                len(sent),
+                reverse("admin:webhooks_delivery_changelist"),
+                "test=only",
+            ),
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Rotate the secret of selected webhooks")
     def rotate_secret(self, request, queryset):

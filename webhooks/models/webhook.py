@@ -9,7 +9,7 @@ from django.db.models import JSONField
 
 from stations.choices import PushModel
 from stations.models import Station
-from webhooks import event_types, formats
+from webhooks import custom_headers, event_types, formats
 from webhooks.breaker import Breaker
 from webhooks.encryption import EncryptedTextField
 from webhooks.signing import generate_secret, mask_secret
@@ -43,6 +43,13 @@ class Webhook(models.Model):
         help_text="The format's secret settings (tokens, keys) as a JSON object.",
     )
     enabled = models.BooleanField(default=True)
+    paused_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Paused since: new deliveries are created but held until Resume "
+        "(webhooks.holding).",
+    )
     secret = EncryptedTextField(
         blank=True,
         default=generate_secret,
@@ -57,7 +64,13 @@ class Webhook(models.Model):
     )
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     key = EncryptedTextField(blank=True, help_text="Sent as the api-key header when set.")
-    ENCRYPTED_FIELDS = ("secret", "previous_secret", "key", "format_secrets")
+    custom_headers = EncryptedTextField(
+        blank=True,
+        editable=False,
+        help_text="Headers of the operator's own sent on every request, a JSON list of "
+        "[name, value] (webhooks.custom_headers).",
+    )
+    ENCRYPTED_FIELDS = ("secret", "previous_secret", "key", "format_secrets", "custom_headers")
     delay_s = models.PositiveIntegerField(
         "delay (s)",
         default=0,
@@ -121,6 +134,10 @@ class Webhook(models.Model):
         self.format_settings = {k: v for k, v in values.items() if k not in secret_names}
         secrets = {k: v for k, v in values.items() if k in secret_names and v}
         self.format_secrets = json.dumps(secrets) if secrets else ""
+
+    def headers_list(self) -> list[tuple[str, str]]:
+        """The operator's own headers, decrypted, in their order."""
+        return custom_headers.decode(self.custom_headers)
 
     def signing_previous_secret(self, now) -> str:
         """The pre-rotation secret while its grace period lasts, else ""."""
