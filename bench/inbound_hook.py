@@ -64,6 +64,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import requests
+
 from bench import harness, load
 
 harness.setup_django()
@@ -167,7 +169,22 @@ class Gunicorn:
                 stderr=subprocess.STDOUT,
             )
         harness.wait_for_port(self.port, SERVER_START_TIMEOUT_S)
+        self._wait_until_answering()
         return self
+
+    def _wait_until_answering(self) -> None:
+        """Until both workers have loaded Django and answer (on a loaded machine that
+        takes longer than a warm-up run: it would time out with no answer at all)."""
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        answered = 0
+        while answered < WEB_WORKERS * 4:
+            try:
+                answer = requests.post(self.url(BARE_VIEW_PATH), json=TRACK_REPORT, timeout=10)
+                answered += answer.ok
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit(f"gunicorn answered {answered} requests in {SERVER_START_TIMEOUT_S} s")
 
     def __exit__(self, *_exc) -> None:
         harness.stop_cluster(self.process)  # SIGTERM to the master, then the group

@@ -1,8 +1,9 @@
 """The inbox: a durable row per inbound report, written in one statement before the hook
 answers, and processed by the workers right after.
 
-Both inbound paths use it: the now-playing hook (station data: a TrackPlay whose event is
-still to be raised) and the inbound gateway (webhooks: an accepted InboundRequest).
+The inbound gateway uses it (webhooks: an accepted InboundRequest). The now-playing hook
+does not yet: it still raises its event before answering (bench/README.md says what moving
+it here would gain and cost).
 
 - **write** (`inbox.rows.insert_announced`): one INSERT, committed on its own; on
   PostgreSQL the same statement NOTIFYs the row's channel, so the announcement commits

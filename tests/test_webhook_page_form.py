@@ -58,8 +58,8 @@ def test_a_generated_secret_is_shown_once_with_a_copy_button(admin_client, https
     )
     webhook = Webhook.objects.get()
     page = response.content.decode()
-    assert f'<code id="shown-secret">{webhook.secret}</code>' in page
-    assert 'data-copy="#shown-secret"' in page
+    assert f'<code id="shown-secret-{webhook.pk}">{webhook.secret}</code>' in page
+    assert f'data-copy="#shown-secret-{webhook.pk}"' in page
     again = admin_client.get(_change(webhook)).content.decode()
     assert webhook.secret not in again and webhook.masked_secret in again
 

@@ -50,6 +50,8 @@ def test_pause_holds_deliveries_and_resume_sends_them_in_order(admin_client, web
     assert 'id="resume-webhook"' in page.content.decode()
     listing = admin_client.get(reverse("admin:webhooks_webhook_changelist")).content.decode()
     assert "paused: deliveries held until Resume" in listing
+    log = admin_client.get(reverse("admin:webhooks_delivery_changelist")).content.decode()
+    assert log.count("held: webhook paused, sent on Resume") == 3 and "9999" not in log
     # when the operator resumes
     response = _post(admin_client, "resume", webhook)
     assert "3 held deliveries go out now" in response.content.decode()

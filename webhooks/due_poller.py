@@ -2,8 +2,8 @@
 and its inbox worker when inbox rows arrive.
 
 Each worker process runs the engine (webhooks.engine.Sender, a coordinator thread and an
-event-loop thread), the inbox worker (inbox.InboxWorker: the now-playing hook's track
-plays whose event is still to be raised, the gateway's accepted inbound requests) and one
+event-loop thread), the inbox worker (inbox.InboxWorker: the gateway's accepted inbound
+requests) and one
 poller thread. The poller knows these kinds of due work, each announced on a channel of
 its own. It wakes a kind when its announcement arrives (on PostgreSQL it LISTENs on a
 connection of its own, and the NOTIFY of a commit wakes it at once) and every

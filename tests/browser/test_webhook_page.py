@@ -48,7 +48,8 @@ def test_the_add_form_follows_the_trigger(browser, live_server, operator, httpse
     click_and_load(browser, browser.find_element(By.NAME, "_continue"))
     webhook = Webhook.objects.get()
     assert webhook.secret in messages(browser)
-    assert browser.find_element(By.CSS_SELECTOR, "#messages [data-copy='#shown-secret']")
+    copy = f"#messages [data-copy='#shown-secret-{webhook.pk}']"
+    assert browser.find_element(By.CSS_SELECTOR, copy).is_displayed()
 
 
 def test_a_test_event_is_shown_then_sent(browser, live_server, operator, httpserver):

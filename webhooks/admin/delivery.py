@@ -15,6 +15,7 @@ from webhooks import services
 from webhooks.admin import presenters, views
 from webhooks.admin.paginator import EstimatedCountPaginator
 from webhooks.admin.subjects import subject_of
+from webhooks.holding import PAUSED_UNTIL
 from webhooks.models import Delivery
 from webhooks.selectors import deliveries_matching
 
@@ -108,6 +109,8 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
     @admin.display(description="attempts")
     def attempts(self, obj):
         if obj.next_attempt_at and obj.status == "pending":
+            if obj.next_attempt_at >= PAUSED_UNTIL:
+                return obj.attempt_count  # the status says it waits for Resume
             return format_html(
                 '{}<br><span class="sh-muted sh-small sh-nowrap">next {}</span>',
                 obj.attempt_count,

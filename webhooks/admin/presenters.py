@@ -11,6 +11,7 @@ from stations.states import badge
 from webhooks.admin.subjects import subject_of
 from webhooks.choices import DeliveryStatus
 from webhooks.destinations import shown_url
+from webhooks.holding import PAUSED_UNTIL
 from webhooks.models import Delivery
 
 __all__ = ["delivery_detail", "header_rows", "pretty_json", "status_badge"]
@@ -27,9 +28,12 @@ def pretty_json(text: str) -> str:
 def status_badge(delivery: Delivery, *, now: datetime) -> SafeString | str:
     """How a delivery's state reads, in the log and on its page: the status with the last
     HTTP status, or, for a pending delivery that is being held back, why and until when
-    (its endpoint's breaker is open). The one place to add another reason to wait."""
+    (its webhook is paused, or its endpoint's breaker is open). The one place to add
+    another reason to wait."""
     webhook = delivery.webhook
     if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at:
+        if delivery.next_attempt_at >= PAUSED_UNTIL:
+            return badge("held", "held: webhook paused, sent on Resume")
         held_until = webhook.breaker_retry_at
         if held_until and delivery.next_attempt_at >= now:
             next_try = max(held_until, delivery.next_attempt_at)

@@ -269,12 +269,8 @@ class WebhookAdmin(StationScopedAdmin):
     @admin.action(description="Rotate the secret of selected webhooks")
     def rotate_secret(self, request, queryset):
         for webhook in queryset:
-            secret = services.webhook_rotate_secret(webhook=webhook)
-            self.message_user(
-                request,
-                f"New secret for {webhook.name} (shown once, copy it now): {secret}",
-                messages.WARNING,
-            )
+            services.webhook_rotate_secret(webhook=webhook)
+            webhook_pages.show_secret_once(self, request, webhook, "New secret")
 
     @admin.action(description="Enable selected webhooks")
     def enable_webhooks(self, request, queryset):

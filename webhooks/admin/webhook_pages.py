@@ -53,11 +53,13 @@ def show_secret_once(
     model_admin.message_user(
         request,
         format_html(
-            '{} for {} (shown once, copy it now): <code id="shown-secret">{}</code> '
-            '<button type="button" class="sh-copy" data-copy="#shown-secret">Copy</button>',
+            '{} for {} (shown once, copy it now): <code id="shown-secret-{}">{}</code> '
+            '<button type="button" class="sh-copy" data-copy="#shown-secret-{}">Copy</button>',
             what,
             webhook.name,
+            webhook.pk,
             webhook.secret,
+            webhook.pk,
         ),
         messages.WARNING,
     )
