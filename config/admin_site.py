@@ -19,13 +19,18 @@ class HubAdminSite(UnfoldAdminSite):
         return dashboard(self, request)
 
     def get_urls(self):
-        from webhooks.admin.views import receiver_guide
+        from webhooks.admin.views import dashboard_resyncs, receiver_guide
 
         return [
             path(
                 "receiver-guide/",
                 self.admin_view(lambda request: receiver_guide(self, request)),
                 name="receiver_guide",
+            ),
+            path(
+                "dashboard/stations/<int:pk>/resyncs/",
+                self.admin_view(lambda request, pk: dashboard_resyncs(self, request, pk)),
+                name="dashboard_resyncs",
             ),
             *super().get_urls(),
         ]

@@ -16,8 +16,11 @@ $py manage.py ensure_admin
 # which then stops it with one SIGTERM to its main process (django-q2 stops its children;
 # a signal to every child at once can leave its shutdown hanging).
 pids=()
+# Ctrl-C (or a TERM) is the normal way to stop: it ends the script with status 0, so
+# `make run` does not report "Error 130".
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 setsid $py manage.py qcluster & pids+=($!)
 $py manage.py runserver "${BIND:-127.0.0.1:8000}" --noreload & pids+=($!)
 echo "StationHooks is running: http://${BIND:-127.0.0.1:8000}/admin/ (Ctrl-C stops web and worker)"

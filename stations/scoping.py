@@ -6,13 +6,22 @@ Every admin of station data uses StationScopedAdmin with `station_path`, the loo
 its model to the Station (`"station"`, `"webhook__station"`, `"pk"` for Station itself).
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from unfold.admin import ModelAdmin
 
 from stations.models import Station
+from stations.permissions import HubPermissions
 
-__all__ = ["ScopedRelatedFilter", "StationScopedAdmin", "scope_to_operator", "stations_for"]
+__all__ = [
+    "ListEditableForm",
+    "ScopedRelatedFilter",
+    "StationScopedAdmin",
+    "scope_to_operator",
+    "stations_for",
+]
 
 
 def stations_for(user) -> QuerySet[Station] | None:
@@ -50,11 +59,37 @@ def _station_path_of(model) -> str | None:
     return None
 
 
-class StationScopedAdmin(ModelAdmin):
+class ListEditableForm(forms.ModelForm):
+    """A row of a list's inline edits (`list_editable`). The model's clean() may object to a
+    field the list does not show (a webhook whose saved URL no longer passes the target
+    check, or a row whose id names nothing the user may edit, built as a new object):
+    Django's form raises ValueError on such an error (a 500); here it shows on the row."""
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict"):
+            shown, hidden = {}, []
+            for field, messages in errors.error_dict.items():
+                if field in self.fields or field == NON_FIELD_ERRORS:
+                    shown[field] = messages
+                else:
+                    hidden += [f"{field}: {m}" for error in messages for m in error.messages]
+            if hidden:
+                shown[NON_FIELD_ERRORS] = [*shown.get(NON_FIELD_ERRORS, []), *hidden]
+            errors = ValidationError(shown)
+        super()._update_errors(errors)
+
+
+class StationScopedAdmin(HubPermissions, ModelAdmin):
+    """What the user may do is their role's (stations/permissions.py); where, their
+    stations'."""
+
     station_path = "station"
 
     def get_queryset(self, request):
         return scope_to_operator(super().get_queryset(request), request.user, self.station_path)
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, **{"form": ListEditableForm, **kwargs})
 
     def _scope_choices(self, db_field, request, kwargs):
         path = _station_path_of(db_field.related_model)

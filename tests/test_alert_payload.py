@@ -14,7 +14,7 @@ from tests.radiomast_examples import RADIO_MAST_EXAMPLE
 from webhooks.choices import AlertType
 from webhooks.event_types import STREAM_ALERT, StreamAlert
 from webhooks.models import Event
-from webhooks.payloads import alert_stream, encode_body, stream_alert
+from webhooks.payloads import alert_stream, alert_summary, encode_body, stream_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +133,40 @@ def test_builders_are_pure():
     )
     assert payload["timestamp"] == 1769437859
     assert "silence" not in payload["event"]["stream"]
+
+
+@pytest.mark.parametrize(
+    ("stream_name", "event_type", "back_up", "still_down", "summary"),
+    [
+        ("Stream 1", "down", (), (), "Example FM Alert: Stream 1 is down"),
+        (None, "down", (), (), "Example FM Alert: All streams are down"),
+        (None, "up", ("Stream 1", "Stream 2"), (), "Example FM Alert: All streams are up"),
+        (
+            None,
+            "up",
+            ("Stream 2",),
+            ("Stream 1",),
+            "Example FM Alert: Stream 2 is up, Stream 1 still down",
+        ),
+        (
+            None,
+            "up",
+            ("Stream 2", "Stream 3"),
+            ("Stream 1",),
+            "Example FM Alert: Stream 2, Stream 3 are up, Stream 1 still down",
+        ),
+    ],
+)
+def test_summary_in_radio_masts_words_never_all_up_while_one_is_down(
+    stream_name, event_type, back_up, still_down, summary
+):
+    assert (
+        alert_summary(
+            station_name="Example FM",
+            event_type=event_type,
+            stream_name=stream_name,
+            back_up=back_up,
+            still_down=still_down,
+        )
+        == summary
+    )

@@ -216,13 +216,33 @@ def test_condition_all_alerts_once_with_no_stream_when_every_stream_is_down(stat
     assert sent_alerts() == []
     evaluate_alert_policies(now=minutes(8))
     observe(one, up=False, at=minutes(9))
-    # then: one alert, and the recovery of either stream ends the outage
+    # then: one alert, and the recovery of either stream ends the outage; its summary
+    # says which stream is back and which is still down
     observe(two, up=True, at=minutes(10))
     alerts = sent_alerts()
     assert summary(alerts) == [("down", None), ("up", None)]
     assert alerts[0]["summary"] == "Example FM Alert: All streams are down"
     assert alerts[0]["event"]["stream"] is None
-    assert alerts[1]["summary"] == "Example FM Alert: All streams are up"
+    assert alerts[1]["summary"] == "Example FM Alert: Stream 2 is up, Stream 1 still down"
+
+
+@pytest.mark.django_db
+def test_condition_all_says_all_streams_are_up_only_when_none_is_down(station, contact):
+    one = StreamFactory(station=station, name="Stream 1")
+    two = StreamFactory(station=station, name="Stream 2")
+    AlertPolicyFactory(station=station, condition="all", grace_minutes=5, contacts=[contact])
+    observe(one, up=False, at=T0)
+    observe(two, up=False, at=T0)
+    evaluate_alert_policies(now=minutes(5))
+    # both come back before the policy is evaluated again (checks recorded in bulk)
+    for stream in (one, two):
+        stream.is_up = True
+        stream.save(update_fields=["is_up"])
+    evaluate_alert_policies(now=minutes(6))
+    assert [a["summary"] for a in sent_alerts()] == [
+        "Example FM Alert: All streams are down",
+        "Example FM Alert: All streams are up",
+    ]
 
 
 @pytest.mark.django_db
@@ -309,3 +329,23 @@ def test_policies_of_other_stations_are_not_touched(station, contact):
     AlertPolicyFactory(contacts=[WebhookFactory(event_type=STREAM_ALERT.name)])
     observe(stream, up=False, at=T0)
     assert sent_alerts() == []
+
+
+@pytest.mark.django_db
+def test_a_policy_with_no_notify_webhook_sends_nothing_and_its_alert_stays_due(station, contact):
+    # given a policy nobody hears
+    stream = StreamFactory(station=station)
+    policy = AlertPolicyFactory(station=station, grace_minutes=5)
+    observe(stream, up=False, at=T0)
+    # when its grace ends
+    evaluate_alert_policies(now=minutes(6))
+    # then nothing went out, and the outage says so
+    assert sent_alerts() == []
+    state = AlertState.objects.get()
+    assert state.down_since == T0 and state.down_sent_at is None
+    # when a notify webhook is added, the due alert goes out, once
+    policy.contacts.set([contact])
+    evaluate_alert_policies(now=minutes(7))
+    evaluate_alert_policies(now=minutes(8))
+    assert summary(sent_alerts()) == [("down", stream.name)]
+    assert AlertState.objects.get().down_sent_at == minutes(7)

@@ -85,7 +85,7 @@ def test_dashboard_shows_each_station(
     )
     StationFactory(name="Quiet Radio")
     # when
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(18):
         page = admin_client.get(reverse("admin:index"))
     # then
     html = page.content.decode()
@@ -94,7 +94,7 @@ def test_dashboard_shows_each_station(
     assert "Old widget</a>: Gone away." in html
     assert "Scheduler</a>: queued, 0 / 0" in html
     assert "Stream 1</a>: down since" in html and "(HTTP 404)" in html
-    assert "UTC: Example FM Alert: Stream 1 is down" in html
+    assert "Example FM Alert: Stream 1 is down" in html and "to 0 of 1 webhook" in html
     assert "failed 1" in html and 'data-type="bar"' in html
     assert ResyncJob.objects.count() == 1
 
@@ -116,3 +116,66 @@ def test_webhook_page_chart_and_send_test_button(admin_client, httpserver, captu
     )
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("HTTP 200" in m and "Response: thanks, got it" in m for m in shown)
+
+
+def test_dashboard_counts_per_webhook_with_sparklines_to_its_log(admin_client):
+    # given two webhooks with traffic in the last hours, and one without
+    station = StationFactory(name="Example FM")
+    busy = WebhookFactory(station=station, name="Busy")
+    quiet = WebhookFactory(station=station, name="Quiet")
+    WebhookFactory(station=station, name="Idle")
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    DeliveryStat.objects.create(webhook=busy, station=station, hour=hour, delivered=7, failed=2)
+    DeliveryStat.objects.create(
+        webhook=busy, station=station, hour=hour - timedelta(hours=3), delivered=3, retried=1
+    )
+    DeliveryStat.objects.create(webhook=quiet, station=station, hour=hour, delivered=1)
+    # when
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    # then: busiest first, summed over 24 hours, each sparkline opening its delivery log
+    table = html.split('id="webhooks-')[1].split("</table>")[0]
+    assert table.index("Busy") < table.index("Quiet") < table.index("Idle")
+    assert "<td>10</td>\n        <td>2</td>\n        <td>1</td>" in table
+    log = reverse("admin:webhooks_delivery_changelist")
+    assert f'href="{log}?webhook__id__exact={busy.pk}"' in table
+    assert 'aria-label="Outcomes per hour, last 24 hours"' in table
+
+
+def test_dashboard_empty_states_say_what_to_do_next(admin_client):
+    StationFactory(name="Example FM")
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "No deliveries in the last 24 hours." in html
+    assert "No enabled webhook." in html and reverse("admin:webhooks_webhook_add") in html
+    assert "No stream is monitored." in html and reverse("admin:stations_stream_add") in html
+    assert "No stream alert sent yet." in html
+    assert "None running. A push webhook's page starts one" in html
+
+
+def test_resyncs_card_reloads_itself_while_one_runs(admin_client, admin_user):
+    # given a running resync
+    station = StationFactory(name="Example FM")
+    push = WebhookFactory(station=station, name="Scheduler", event_type="push")
+    job = start_resync(
+        webhook=push,
+        started_by=admin_user,
+        window_start=timezone.now(),
+        window_end=timezone.now() + timedelta(days=1),
+    )
+    card = reverse("admin:dashboard_resyncs", args=[station.pk])
+    # then the dashboard's card polls its own URL, which renders the card alone
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert f'hx-get="{card}" hx-trigger="every 3s"' in html
+    fragment = admin_client.get(card).content.decode()
+    assert fragment.lstrip().startswith("<div") and "Scheduler</a>: queued, 0 / 0" in fragment
+    assert "hx-get" in fragment
+    # and once the job is done, the card it gets has no trigger: the polling stops
+    ResyncJob.objects.filter(pk=job.pk).update(status=ResyncJob.Status.DONE)
+    fragment = admin_client.get(card).content.decode()
+    assert "hx-get" not in fragment and "None running" in fragment
+
+
+def test_resyncs_card_of_another_operators_station_is_not_found(client, django_user_model):
+    station = StationFactory()
+    user = django_user_model.objects.create_user("op", password="pw-123456", is_staff=True)
+    client.force_login(user)
+    assert client.get(reverse("admin:dashboard_resyncs", args=[station.pk])).status_code == 404

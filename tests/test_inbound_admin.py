@@ -130,7 +130,8 @@ def test_rotating_the_token_keeps_the_old_url_working_for_the_overlap(
     old_token = source.token
     url = reverse("admin:webhooks_inboundsource_rotate_token", args=[source.pk])
     assert admin_client.get(url).status_code == 200
-    admin_client.post(url, {"overlap_s": 3600})
+    rotated = admin_client.post(url, {"overlap_s": 3600}, follow=True).content.decode()
+    assert "the previous one works on for 1 hour" in rotated
     source.refresh_from_db()
     assert source.token != old_token
     body = track("Overlap")

@@ -92,4 +92,4 @@ def test_a_viewer_cannot_open_the_form(client, django_user_model, push_webhook):
     viewer.user_permissions.add(Permission.objects.get(codename="view_webhook"))
     client.force_login(viewer)
     response = client.get(_form_url(push_webhook))
-    assert response.status_code == 302 and push_webhook.url not in response.content.decode()
+    assert response.status_code == 403 and push_webhook.url not in response.content.decode()

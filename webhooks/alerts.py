@@ -8,8 +8,10 @@ remembers about one subject (a stream for condition `any`; all its streams toget
 - a subject that recovers ends the outage: an `up` alert goes out if a `down` did and
   the policy asks for recovery alerts; a recovery inside the grace period sends nothing,
   so flapping never alerts;
+- a down alert is sent only when it reaches someone: with no enabled notify webhook it
+  stays due (the outage reads "alert not sent") and goes out once one is added;
 - policies are independent: several covering one stream with different grace periods
-  and contacts escalate.
+  and notify webhooks escalate.
 
 `evaluate_alert_policies` is the shell: it runs after every recorded check (for the
 policies covering that stream; webhooks/receivers.py hears `stream_checked`) and on its
@@ -21,7 +23,7 @@ remembers lives in AlertState rows, which exist only while a subject is down.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db import transaction
 from django.db.models import Q
@@ -39,6 +41,7 @@ __all__ = [
     "evaluate_alert_policies",
     "observe_all",
     "observe_stream",
+    "outage_alert_status",
 ]
 
 logger = logging.getLogger("stationhooks.alerts")
@@ -81,6 +84,27 @@ def decide(
     return Memory(down_since=down_since), None
 
 
+def outage_alert_status(
+    *,
+    down_since: datetime,
+    down_sent_at: datetime | None,
+    grace: timedelta,
+    has_recipient: bool,
+    now: datetime,
+    zone: tzinfo,
+) -> tuple[bool, str]:
+    """How an outage a policy tracks reads in the admin: whether its down alert went out
+    and, if not, why (times in the station's `zone`)."""
+    if down_sent_at is not None:
+        return True, f"alert sent at {down_sent_at.astimezone(zone):%H:%M:%S %Z}"
+    due = down_since + grace
+    if now < due:
+        return False, f"alert not sent (grace running until {due.astimezone(zone):%H:%M %Z})"
+    if not has_recipient:
+        return False, "alert not sent: the policy has no enabled notify webhook"
+    return False, "alert not sent yet: due now, goes out at the next evaluation"
+
+
 def observe_stream(stream: Stream) -> Observation:
     """A stream is down when its latest check said so; never checked is not down."""
     return Observation(is_down=stream.is_up is False, since=stream.state_changed_at)
@@ -94,23 +118,38 @@ def observe_all(streams: list[Stream]) -> Observation:
     return Observation(is_down=True, since=max(starts) if starts else None)
 
 
-def _send(policy: AlertPolicy, stream: Stream | None, alert_type: AlertType, now: datetime):
-    """Publish the alert to the policy's contacts (enabled stream alert webhooks of its
-    station, as STREAM_ALERT selects them)."""
-    logger.info(
-        "Alert policy %r: %s %s",
-        policy.name,
-        stream.name if stream else "all streams",
-        alert_type,
-    )
+def _send(
+    policy: AlertPolicy,
+    stream: Stream | None,
+    alert_type: AlertType,
+    now: datetime,
+    covered: list[Stream],
+) -> bool:
+    """Publish the alert to the policy's notify webhooks (enabled stream alert webhooks
+    of its station, as STREAM_ALERT selects them). False when none would receive it."""
+    back_up, still_down = (), ()
+    if stream is None and alert_type == AlertType.UP:
+        back_up = tuple(s.name for s in covered if s.is_up is not False)
+        still_down = tuple(s.name for s in covered if s.is_up is False)
     alert = StreamAlert(
         station=policy.station,
         stream=stream,
         alert_type=alert_type,
         at=now,
         contact_ids=frozenset(policy.contacts.values_list("pk", flat=True)),
+        back_up=back_up,
+        still_down=still_down,
     )
-    publish_event(STREAM_ALERT, alert)
+    sent = publish_event(STREAM_ALERT, alert) is not None
+    logger.log(
+        logging.INFO if sent else logging.DEBUG,
+        "Alert policy %r: %s %s%s",
+        policy.name,
+        stream.name if stream else "all streams",
+        alert_type,
+        "" if sent else " (not sent: no enabled notify webhook)",
+    )
+    return sent
 
 
 def _remember(
@@ -169,10 +208,12 @@ def _evaluate_policy(policy_id: int, now: datetime) -> int:
                 grace=grace,
                 notify_recovery=policy.notify_recovery,
             )
-            _remember(policy, stream, state, memory, now)
             if alert_type is not None:
-                _send(policy, stream, alert_type, now)
-                sent += 1
+                if _send(policy, stream, alert_type, now, covered):
+                    sent += 1
+                elif alert_type == AlertType.DOWN:  # still due: nobody heard it
+                    memory = Memory(down_since=memory.down_since)
+            _remember(policy, stream, state, memory, now)
         if states:  # subjects the policy no longer covers, or of its former condition
             AlertState.objects.filter(pk__in=[s.pk for s in states.values()]).delete()
     return sent

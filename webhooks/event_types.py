@@ -303,13 +303,16 @@ ENCODER_STATUS = register(
 @dataclass(frozen=True)
 class StreamAlert:
     """A stream (None: all of the station's streams) went `down` or came back `up` at
-    `at`, for an alert policy whose contacts are `contact_ids`."""
+    `at`, for an alert policy whose notify webhooks are `contact_ids`. An all-streams
+    policy's `up` names the streams `back_up` and those `still_down`."""
 
     station: Station
     stream: Stream | None
     alert_type: str
     at: datetime
     contact_ids: frozenset[int] = frozenset()
+    back_up: tuple[str, ...] = ()
+    still_down: tuple[str, ...] = ()
 
     @property
     def station_id(self) -> int:
@@ -332,6 +335,8 @@ def _stream_alert(alert: StreamAlert) -> dict[str, Any]:
         station_id=str(alert.station.uuid),
         station_name=alert.station.name,
         stream=subject,
+        back_up=alert.back_up,
+        still_down=alert.still_down,
     )
 
 

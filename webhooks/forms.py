@@ -131,6 +131,8 @@ class WebhookForm(_destination_fields(), forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.preview = None
+        if "url" not in self.fields:  # a view-only user's form: nothing to edit
+            return
         self.fields["url"].help_text = _url_help()
         self.fields["format"].required = False  # left out: the default (native)
         instance = self.instance
@@ -287,13 +289,10 @@ class AlertPolicyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         station_id = self.instance.station_id if self.instance.pk else None
-        if station_id:
-            self.fields["streams"].queryset = self.fields["streams"].queryset.filter(
-                station_id=station_id
-            )
-            self.fields["contacts"].queryset = self.fields["contacts"].queryset.filter(
-                station_id=station_id
-            )
+        for name in ("streams", "contacts") if station_id else ():
+            if name in self.fields:  # (a view-only user's form has none)
+                field = self.fields[name]
+                field.queryset = field.queryset.filter(station_id=station_id)
 
     def clean(self):
         cleaned = super().clean()

@@ -10,11 +10,13 @@ every attempt of every delivery sends.
 """
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
     "alert_stream",
+    "alert_summary",
     "encode_body",
     "encoder_statuschange_event",
     "iso_timestamp",
@@ -115,6 +117,28 @@ def alert_stream(
     return subject
 
 
+def alert_summary(
+    *,
+    station_name: str,
+    event_type: str,
+    stream_name: str | None,
+    back_up: Sequence[str] = (),
+    still_down: Sequence[str] = (),
+) -> str:
+    """Radio Mast's summary, "<station> Alert: <stream> is <type>". An all-streams
+    policy's outage ends when one stream is back while others may still be down: its `up`
+    names the streams back up and those still down ("Stream 2 is up, Stream 1 still
+    down"), and says "All streams are up" only when none is down."""
+    if stream_name is not None:
+        subject = f"{stream_name} is {event_type}"
+    elif event_type == "up" and back_up and still_down:
+        verb = "is" if len(back_up) == 1 else "are"
+        subject = f"{', '.join(back_up)} {verb} up, {', '.join(still_down)} still down"
+    else:
+        subject = f"All streams are {event_type}"
+    return f"{station_name} Alert: {subject}"
+
+
 def stream_alert(
     *,
     timestamp: datetime,
@@ -122,13 +146,21 @@ def stream_alert(
     station_id: str,
     station_name: str,
     stream: dict[str, Any] | None,
+    back_up: Sequence[str] = (),
+    still_down: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """`stream` is `alert_stream(...)`, or None when a policy fires for all streams.
+    """`stream` is `alert_stream(...)`, or None when a policy fires for all streams
+    (`back_up` and `still_down` then name the streams, for the summary).
     `timestamp` becomes whole UNIX seconds."""
-    subject = f"{stream['name']} is" if stream else "All streams are"
     return {
         "timestamp": int(timestamp.timestamp()),
-        "summary": f"{station_name} Alert: {subject} {event_type}",
+        "summary": alert_summary(
+            station_name=station_name,
+            event_type=event_type,
+            stream_name=stream["name"] if stream else None,
+            back_up=back_up,
+            still_down=still_down,
+        ),
         "event": {
             "type": event_type,
             "stream": stream,

@@ -3,13 +3,15 @@ large the delivery log grows: outcome counts come from the hourly DeliveryStat r
 never from the log itself."""
 
 import json
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 
 from stations.models import Station, Stream
 from webhooks.breaker import describe
+from webhooks.choices import DeliveryStatus
 from webhooks.event_types import STREAM_ALERT
 from webhooks.models import (
     ACTIVE_RESYNC_STATUSES,
@@ -28,13 +30,16 @@ __all__ = [
     "outcome_totals",
     "recent_deliveries",
     "resync_in_progress",
+    "resyncs_of",
     "station_overviews",
+    "webhook_activity",
     "webhooks_for",
     "webhooks_with_health",
 ]
 
 HOURS_SHOWN = 24
 RECENT_ALERTS_SHOWN = 10
+WEBHOOKS_SHOWN = 10
 # What publishing reads of a webhook: its routing and its pacing options.
 PUBLISHING_FIELDS = ("event_type", "models", "delay_s", "throttle_s", "debounce_s")
 
@@ -125,6 +130,44 @@ def deliveries_matching(deliveries: QuerySet[Delivery], term: str) -> QuerySet[D
     return deliveries.filter(pk__in=ids)
 
 
+def webhook_activity(
+    *, now: datetime, stations: QuerySet[Station] | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Per station id: its enabled webhooks with the last HOURS_SHOWN hours' outcomes,
+    `hourly` (as hourly_outcomes gives them) and `totals`, busiest first, at most
+    WEBHOOKS_SHOWN each. Two queries, from the hourly stats."""
+    since = _since(now)
+    webhooks = Webhook.objects.filter(enabled=True).only("name", "station_id", "event_type")
+    stats = DeliveryStat.objects.filter(hour__gte=since)
+    if stations is not None:
+        webhooks, stats = webhooks.filter(station__in=stations), stats.filter(station__in=stations)
+    per_hour: dict[int, dict[datetime, dict]] = defaultdict(dict)
+    for row in stats.values("webhook_id", "hour", "delivered", "failed", "retried"):
+        per_hour[row["webhook_id"]][row["hour"]] = row
+    hours = [since + timedelta(hours=n) for n in range(HOURS_SHOWN)]
+    empty = {"delivered": 0, "failed": 0, "retried": 0}
+    activity: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for webhook in webhooks.order_by("name"):
+        hourly = [{**empty, **per_hour[webhook.pk].get(hour, {}), "hour": hour} for hour in hours]
+        totals = {key: sum(h[key] for h in hourly) for key in empty}
+        activity[webhook.station_id].append(
+            {"webhook": webhook, "hourly": hourly, "totals": totals, "all": sum(totals.values())}
+        )
+    return {
+        station_id: sorted(rows, key=lambda row: -row["all"])[:WEBHOOKS_SHOWN]
+        for station_id, rows in activity.items()
+    }
+
+
+def resyncs_of(station: Station) -> list[ResyncJob]:
+    """The station's resync jobs still queued or running, oldest first."""
+    return list(
+        ResyncJob.objects.filter(webhook__station=station, status__in=ACTIVE_RESYNC_STATUSES)
+        .select_related("webhook")
+        .order_by("created_at")
+    )
+
+
 def resync_in_progress() -> bool:
     return ResyncJob.objects.filter(status__in=ACTIVE_RESYNC_STATUSES).exists()
 
@@ -132,10 +175,11 @@ def resync_in_progress() -> bool:
 def station_overviews(
     *, now: datetime, stations: QuerySet[Station] | None = None
 ) -> list[dict[str, Any]]:
-    """Per station: the last 24 hours' outcomes (`hourly`, `totals`), failing, held (their
-    breaker is open; `breaker_text` says until when) and disabled webhooks, resyncs in
-    progress, streams down now and the latest stream alerts. `stations` limits it (an
-    operator's stations); None shows every station."""
+    """Per station: the last 24 hours' outcomes (`hourly`, `totals`) in all and per
+    webhook (`webhooks`), failing, held (their breaker is open; `breaker_text` says until
+    when) and disabled webhooks, resyncs in progress, streams monitored and down now, and
+    the latest stream alerts sent, each with how many of its deliveries arrived.
+    `stations` limits it (an operator's stations); None shows every station."""
     stations = Station.objects.all() if stations is None else stations
     last_error = Subquery(
         Delivery.objects.filter(webhook=OuterRef("pk"))
@@ -156,9 +200,16 @@ def station_overviews(
         ResyncJob.objects.filter(status__in=ACTIVE_RESYNC_STATUSES).select_related("webhook")
     )
     streams_down = list(Stream.objects.filter(monitored=True, is_up=False))
+    monitored = set(Stream.objects.filter(monitored=True).values_list("station_id", flat=True))
+    activity = webhook_activity(now=now, stations=stations)
     overviews = []
     for station in stations:
-        alerts = Event.objects.filter(station=station, event_type=STREAM_ALERT.name, is_test=False)
+        alerts = Event.objects.filter(
+            station=station, event_type=STREAM_ALERT.name, is_test=False
+        ).annotate(
+            delivered=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DELIVERED)),
+            recipients=Count("deliveries"),
+        )
         overviews.append(
             {
                 "station": station,
@@ -168,9 +219,16 @@ def station_overviews(
                 "disabled": [w for w in disabled if w.station_id == station.pk],
                 "held": [w for w in held if w.station_id == station.pk],
                 "resyncs": [j for j in resyncs if j.webhook.station_id == station.pk],
+                "webhooks": activity.get(station.pk, []),
+                "monitors_streams": station.pk in monitored,
                 "streams_down": [s for s in streams_down if s.station_id == station.pk],
                 "alerts": [
-                    {"at": event.created_at, "summary": json.loads(event.body)["summary"]}
+                    {
+                        "at": event.created_at,
+                        "summary": json.loads(event.body)["summary"],
+                        "delivered": event.delivered,
+                        "recipients": event.recipients,
+                    }
                     for event in alerts.order_by("-created_at")[:RECENT_ALERTS_SHOWN]
                 ],
             }

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
+from stations import permissions
 from stations.api_keys import api_key_issue, api_keys_revoke
 from stations.models import ApiKey
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
@@ -54,9 +55,11 @@ class ApiKeyAdmin(StationScopedAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description="Revoke selected API keys")
+    @permissions.action("change", description="Revoke selected API keys")
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        active = list(queryset.filter(revoked_at__isnull=True))
         revoked = api_keys_revoke(api_keys=queryset)
+        permissions.log(self, request, active, "Revoked.")
         self.message_user(
             request,
             ngettext("Revoked %d API key.", "Revoked %d API keys.", revoked) % revoked,

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from guards.forms import JSONInputField
+from stations import permissions
 from stations.changes import change_batch
 from stations.models import Broadcast, Campaign, Contact, Item, Presenter, Program
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin, scope_to_operator
@@ -224,7 +225,8 @@ class StationRecordAdmin(StationScopedAdmin):
         a `recover` push message goes out, and its page is editable again."""
         with transaction.atomic(), change_batch():
             record = get_object_or_404(self.get_queryset(request), pk=pk)
-            if request.method != "POST" or not self.has_recover_permission(request, record):
+            permissions.require(self, request, "recover", record)
+            if request.method != "POST":
                 return redirect(self._change_url(record))
             if record.is_deleted:
                 record.recover()

@@ -31,6 +31,8 @@ class Station(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The hub's permissions beyond Django's four (stations/permissions.py).
+        permissions = [("manage_secrets", "Can manage webhook secrets and keys")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,13 +1,22 @@
 """The main operator flows in a real browser, against a live server and a real receiver."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from stations.models import Program
-from tests.browser.helpers import PASSWORD, click_and_load, log_in, messages
+from tests.browser.helpers import (
+    PASSWORD,
+    click_and_load,
+    horizontal_overflow,
+    log_in,
+    messages,
+    wait_for,
+)
 from tests.factories import (
     BroadcastFactory,
     ContactFactory,
@@ -16,7 +25,8 @@ from tests.factories import (
     StreamFactory,
     WebhookFactory,
 )
-from webhooks.models import AlertPolicy, Delivery, ResyncJob, Webhook
+from tests.webhook_helpers import drain_until_settled, publish_track_unqueued
+from webhooks.models import AlertPolicy, Delivery, DeliveryStat, ResyncJob, Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,11 +105,63 @@ def test_manual_resync_with_a_date_window(browser, live_server, operator, httpse
     assert len(received) == 3 and {m["resync"] for m in received} == {True}
 
 
-def test_dashboard(browser, live_server, operator, screenshot):
-    StationFactory(name="Radio Example")
+def _box(browser, selector: str) -> dict:
+    return browser.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};",
+        selector,
+    )
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and (b["top"] < a["bottom"])
+    )
+
+
+def test_dashboard_with_traffic(browser, live_server, operator, httpserver, settings, screenshot):
+    # given real deliveries this hour (8 delivered, 2 failed) and the stats of earlier hours
+    settings.WEBHOOKS_RETRY_DELAYS_S = []
+    station = StationFactory(name="Radio Example")
+    widget = WebhookFactory(station=station, name="Website widget", url=httpserver.url_for("/ok"))
+    flaky = WebhookFactory(station=station, name="Discord relay", url=httpserver.url_for("/no"))
+    httpserver.expect_request("/ok").respond_with_data("ok")
+    httpserver.expect_request("/no").respond_with_data("busy", status=503)
+    for _ in range(8):
+        publish_track_unqueued(widget)
+    for _ in range(2):
+        publish_track_unqueued(flaky)
+    drain_until_settled()
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for back, (delivered, failed, retried) in enumerate([(0, 0, 0), (12, 1, 2), (20, 0, 1)] * 7):
+        if back and delivered:
+            DeliveryStat.objects.create(
+                webhook=widget if back % 2 else flaky,
+                station=station,
+                hour=hour - timedelta(hours=back),
+                delivered=delivered,
+                failed=failed,
+                retried=retried,
+            )
     log_in(browser, live_server, screenshot)
-    assert "Deliveries, last 24 h" in browser.page_source
+    # then the chart is drawn, inside its card, over nothing else
+    wait_for(browser, lambda: _box(browser, ".sh-chart canvas")["bottom"] > 0)
+    chart, card = _box(browser, ".sh-chart"), _box(browser, f"#station-{station.pk} .sh-card")
+    assert card["left"] <= chart["left"] and chart["right"] <= card["right"]
+    for neighbour in (f"#webhooks-{station.pk}", f"#streams-{station.pk}"):
+        assert not _overlap(chart, _box(browser, neighbour))
+    assert horizontal_overflow(browser)["page"] == 0
+    # and the counts per webhook, each sparkline opening its delivery log
+    table = browser.find_element(By.ID, f"webhooks-{station.pk}").text
+    assert "Website widget" in table and "Discord relay" in table
     screenshot("07-dashboard")
+    click_and_load(
+        browser, browser.find_element(By.CSS_SELECTOR, f"#webhooks-{station.pk} a.sh-sparkline")
+    )
+    assert "webhook__id__exact=" in browser.current_url
 
 
 def test_create_an_alert_policy(browser, live_server, operator, screenshot):
@@ -141,15 +203,35 @@ def test_soft_delete_says_what_happens_and_recover_brings_it_back(
     effects = browser.find_element(By.ID, "soft-delete").text
     assert "Recoverable." in effects and "delete message" in effects
     assert "Morning Show: 3 broadcasts still point at it" in effects
-    screenshot("09-soft-delete")
+    screenshot("12-soft-delete")
     click_and_load(browser, browser.find_element(By.ID, "confirm-delete"))
     assert "soft: recoverable" in messages(browser)
     # then its page is read-only, with Recover
     browser.get(f"{live_server.url}/admin/stations/program/{program.pk}/change/")
     assert "is deleted" in browser.find_element(By.ID, "deleted-note").text
     assert not browser.find_elements(By.NAME, "_save")
-    screenshot("10-deleted-program")
+    screenshot("13-deleted-program")
     click_and_load(browser, browser.find_element(By.ID, "recover"))
     assert "Recovered “Morning Show”." in messages(browser)
     assert browser.find_elements(By.NAME, "_save")
     assert not Program.all_objects.get(pk=program.pk).is_deleted
+
+
+def test_an_alert_policy_with_no_recipient_is_flagged(browser, live_server, operator, screenshot):
+    # given a station with a stream, and no stream alert webhook yet
+    station = StationFactory(name="Radio Example")
+    StreamFactory(station=station, name="Stream 1")
+    log_in(browser, live_server)
+    # when the operator opens a new policy: the empty picker links to adding a webhook
+    browser.get(f"{live_server.url}/admin/webhooks/alertpolicy/add/")
+    link = browser.find_element(By.LINK_TEXT, "add a stream alert webhook")
+    assert link.get_attribute("href").endswith(
+        "/admin/webhooks/webhook/add/?event_type=stream.alert"
+    )
+    Select(browser.find_element(By.ID, "id_station")).select_by_visible_text(station.name)
+    browser.find_element(By.ID, "id_name").send_keys("Nobody hears")
+    click_and_load(browser, browser.find_element(By.NAME, "_continue"))
+    # then the save and the page say that its alerts reach nobody
+    assert "alerts reach nobody" in messages(browser)
+    assert "No notify webhook" in browser.find_element(By.ID, "no-recipient").text
+    screenshot("11-alert-policy-no-recipient")

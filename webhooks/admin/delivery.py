@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from stations import permissions
 from stations.admin.display import ReadOnlyAdminMixin
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
@@ -133,9 +134,10 @@ class DeliveryAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Redeliver selected deliveries")
+    @permissions.action("redeliver", description="Redeliver selected deliveries")
     def redeliver(self, request, queryset):
         count = services.deliveries_redeliver(deliveries=queryset)
+        permissions.log(self, request, queryset, "Redelivered.")
         log = reverse("admin:webhooks_delivery_changelist") + "?status__exact=pending"
         self.message_user(
             request,

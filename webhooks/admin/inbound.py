@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from stations import permissions
 from stations.admin.display import ReadOnlyAdminMixin
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
@@ -48,6 +49,7 @@ class InboundSourceAdmin(StationScopedAdmin):
     list_select_related = ["station"]
     search_fields = ["name"]
     readonly_fields = ["masked_secret", "masked_key"]
+    secret_fields = ("new_secret", "remove_secret", "new_key", "remove_key")
     fieldsets = [
         (None, {"fields": ["station", "name", "kind", "enabled"]}),
         (
@@ -115,18 +117,21 @@ class InboundSourceAdmin(StationScopedAdmin):
 def rotate_token(model_admin: InboundSourceAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     """A new URL token for the source, the current one working for the chosen overlap."""
     source = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if not model_admin.has_change_permission(request, source):
-        return redirect("admin:webhooks_inboundsource_change", pk)
+    permissions.require(model_admin, request, "secrets", source)
     form = RotateTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.source_rotate_token(source=source, overlap=form.overlap, now=timezone.now())
         overlap = dict(form.fields["overlap_s"].choices)[form.cleaned_data["overlap_s"]]
         message = f"Rotated the ingest URL token (overlap: {overlap})."
         model_admin.log_change(request, source, message)
+        previous = (
+            f"the previous one works on for {overlap}"
+            if form.cleaned_data["overlap_s"]
+            else "the previous one no longer works"
+        )
         model_admin.message_user(
             request,
-            f"New ingest URL for {source.name}: paste it into the sender's settings "
-            f"(the previous one works on for {overlap.split(':')[0]}).",
+            f"New ingest URL for {source.name}: paste it into the sender's settings ({previous}).",
             messages.SUCCESS,
         )
         return redirect("admin:webhooks_inboundsource_change", pk)
@@ -261,12 +266,10 @@ class InboundRequestAdmin(ReadOnlyAdminMixin, StationScopedAdmin):
 
 def _acting_on(model_admin: InboundRequestAdmin, request: HttpRequest, pk: int):
     """The request of a POST an operator may act on, or the answer to give instead."""
+    obj = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    permissions.require(model_admin, request, "replay", obj)
     if request.method != "POST":
         return None, HttpResponseNotAllowed(["POST"])
-    obj = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if not model_admin.has_replay_permission(request):
-        model_admin.message_user(request, "You may not act on inbound requests.", messages.ERROR)
-        return None, redirect("admin:webhooks_inboundrequest_change", pk)
     return obj, None
 
 

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from stations import permissions
 from stations.admin.display import ReadOnlyAdminMixin
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from webhooks.event_types import PUSH
@@ -26,6 +27,7 @@ def manual_resync(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRe
     """The window form of Manual Resync (one job per selected push webhook). It reads
     times in the stations' time zone (UTC when the selected webhooks' stations differ),
     starts with the station's current week, and Preview counts what the window holds."""
+    permissions.require(model_admin, request, "resync")
     ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
     webhooks = list(
         model_admin.get_queryset(request)

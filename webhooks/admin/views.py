@@ -16,17 +16,20 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from stations import permissions
+from stations.models import Station
 from stations.scoping import stations_for
 from webhooks import services
-from webhooks.admin.charts import outcome_chart
+from webhooks.admin.charts import bar_chart, outcome_chart
 from webhooks.admin.presenters import header_rows, pretty_json
 from webhooks.forms import RedeliverFailedSinceForm
 from webhooks.gateway.selectors import dashboard_counts as inbound_counts
 from webhooks.holding import webhook_try_now
-from webhooks.selectors import station_overviews
+from webhooks.selectors import resyncs_of, station_overviews
 
 __all__ = [
     "dashboard",
+    "dashboard_resyncs",
     "page_of",
     "preview",
     "receiver_guide",
@@ -48,8 +51,19 @@ def dashboard(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
     for panel in panels:
         panel["chart"] = outcome_chart(panel["hourly"], tz=panel["station"].zone)
         panel["inbound"] = inbound.get(panel["station"].pk, [])
+        for row in panel["webhooks"]:
+            row["bars"] = bar_chart(row["hourly"], width=240, height=40)
     context = {**site.each_context(request), "title": "Dashboard", "panels": panels}
     return TemplateResponse(request, "admin/dashboard.html", context)
+
+
+def dashboard_resyncs(site: admin.AdminSite, request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard's "Resyncs in progress" card of one station, which reloads itself
+    (htmx) while a resync runs."""
+    visible = stations_for(request.user)
+    station = get_object_or_404(Station.objects.all() if visible is None else visible, pk=pk)
+    context = {"station": station, "resyncs": resyncs_of(station)}
+    return TemplateResponse(request, "admin/dashboard/resyncs.html", context)
 
 
 RECEIVER_GUIDE = settings.BASE_DIR / "docs" / "receiver-guide.md"
@@ -75,8 +89,7 @@ def receiver_guide(site: admin.AdminSite, request: HttpRequest) -> HttpResponse:
 
 def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if not model_admin.has_change_permission(request, webhook):
-        return redirect("admin:webhooks_webhook_change", pk)
+    permissions.require(model_admin, request, "redeliver", webhook)
     form = RedeliverFailedSinceForm(
         request.POST or None,
         initial={"since": (timezone.now() - timedelta(days=1)).replace(microsecond=0)},
@@ -84,6 +97,12 @@ def redeliver_failed(model_admin: admin.ModelAdmin, request: HttpRequest, pk: in
     if request.method == "POST" and form.is_valid():
         count = services.webhook_redeliver_failed_since(
             webhook=webhook, since=form.cleaned_data["since"]
+        )
+        permissions.log(
+            model_admin,
+            request,
+            webhook,
+            f"Redelivered {count} failed deliveries (since {form.cleaned_data['since']}).",
         )
         model_admin.message_user(
             request,
@@ -134,8 +153,10 @@ def preview(
 def try_now(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     """The operator's "try now" on an endpoint whose breaker holds its deliveries."""
     webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if request.method == "POST" and model_admin.has_change_permission(request, webhook):
+    permissions.require(model_admin, request, "redeliver", webhook)
+    if request.method == "POST":
         if webhook_try_now(webhook=webhook):
+            permissions.log(model_admin, request, webhook, "Tried the held endpoint now.")
             model_admin.message_user(
                 request,
                 f"Trying {webhook.name} now: its oldest delivery goes out; if it is answered, "
@@ -152,10 +173,15 @@ def try_now(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> Htt
 def redeliver_delivery(
     model_admin: admin.ModelAdmin, request: HttpRequest, pk: int
 ) -> HttpResponse:
-    if request.method != "POST" or not request.user.has_perm("webhooks.change_delivery"):
+    delivery = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    permissions.require(model_admin, request, "redeliver", delivery)
+    if request.method != "POST":
         return redirect("admin:webhooks_delivery_change", pk)
-    delivery = model_admin.get_queryset(request).filter(pk=pk)
-    count = services.deliveries_redeliver(deliveries=delivery)
+    count = services.deliveries_redeliver(
+        deliveries=model_admin.get_queryset(request).filter(pk=pk)
+    )
+    if count:
+        permissions.log(model_admin, request, delivery, "Redelivered.")
     model_admin.message_user(
         request,
         "Delivery queued again." if count else "This delivery is still pending.",

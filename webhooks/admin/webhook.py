@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from stations import permissions
 from stations.scoping import ScopedRelatedFilter, StationScopedAdmin
 from stations.states import badge
 from webhooks import event_types, formats, services
@@ -103,6 +104,7 @@ class WebhookAdmin(StationScopedAdmin):
     list_select_related = ["station"]
     search_fields = ["name", "url"]
     readonly_fields = ["masked_secret", "masked_key", *HEALTH_FIELDS]
+    secret_fields = ("new_secret", "remove_secret", "new_key", "remove_key")
     conditional_fields = destination_conditions() | trigger_conditions()
     fieldsets = [
         (None, {"fields": ["station", "name", "event_type", "models", "enabled"]}),
@@ -136,12 +138,13 @@ class WebhookAdmin(StationScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         """A new webhook has no health yet, and no secret to show masked (the one it
         gets is generated at save and shown then)."""
+        fieldsets = super().get_fieldsets(request, obj)  # (without secret fields, if so)
         if obj is not None:
-            return self.fieldsets
+            return fieldsets
         unsaved = {"masked_secret", "masked_key"}
         return [
             (name, {"fields": [f for f in options["fields"] if f not in unsaved]})
-            for name, options in self.fieldsets
+            for name, options in fieldsets
             if name != "Health"
         ]
 
@@ -239,12 +242,12 @@ class WebhookAdmin(StationScopedAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Manual resync of selected push webhooks…")
+    @permissions.action("resync", description="Manual resync of selected push webhooks…")
     def manual_resync(self, request, queryset):
         ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
         return redirect(reverse("admin:webhooks_webhook_resync") + f"?ids={ids}")
 
-    @admin.action(description="Send a test event to selected webhooks")
+    @permissions.action("change", description="Send a test event to selected webhooks")
     def send_test_event(self, request, queryset):
         """Queued, not sent in the request (any number of receivers may hang): the
         delivery log shows the answers as they come."""
@@ -266,20 +269,23 @@ class WebhookAdmin(StationScopedAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Rotate the secret of selected webhooks")
+    @permissions.action("secrets", description="Rotate the secret of selected webhooks")
     def rotate_secret(self, request, queryset):
         for webhook in queryset:
             services.webhook_rotate_secret(webhook=webhook)
+            permissions.log(self, request, webhook, "Rotated the secret.")
             webhook_pages.show_secret_once(self, request, webhook, "New secret")
 
-    @admin.action(description="Enable selected webhooks")
+    @permissions.action("change", description="Enable selected webhooks")
     def enable_webhooks(self, request, queryset):
         for webhook in queryset:
             services.webhook_enable(webhook=webhook)
+            permissions.log(self, request, webhook, "Enabled.")
         self.message_user(request, f"Enabled {len(queryset)} webhook(s).", messages.SUCCESS)
 
-    @admin.action(description="Disable selected webhooks")
+    @permissions.action("change", description="Disable selected webhooks")
     def disable_webhooks(self, request, queryset):
         for webhook in queryset:
             services.webhook_disable(webhook=webhook, reason=f"Disabled by {request.user}.")
+            permissions.log(self, request, webhook, "Disabled.")
         self.message_user(request, f"Disabled {len(queryset)} webhook(s).", messages.SUCCESS)

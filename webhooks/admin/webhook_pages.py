@@ -1,7 +1,8 @@
 """The pages behind the webhook page's own buttons: test event, reveal the secret, pause,
 resume, duplicate.
-Each checks the change permission on that webhook and writes what it did to the admin
-history (LogEntry). Thin: the work is in webhooks.services and webhooks.holding."""
+Each checks its permission on that webhook (403 without; stations.permissions) and writes
+what it did to the admin history (LogEntry). Thin: the work is in webhooks.services and
+webhooks.holding."""
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html
 
+from stations import permissions
 from webhooks import services
 from webhooks.admin.presenters import header_rows, pretty_json
 from webhooks.admin.views import page_of
@@ -65,17 +67,20 @@ def show_secret_once(
     )
 
 
-def _changeable(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> Webhook | None:
-    """The webhook, when the operator may see it (else 404) and change it (else None)."""
+def _allowed(
+    model_admin: admin.ModelAdmin, request: HttpRequest, pk: int, permission: str = "change"
+) -> Webhook:
+    """The webhook, when the user may see it (else 404) and has `permission` (else 403)."""
     webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    return webhook if model_admin.has_change_permission(request, webhook) else None
+    permissions.require(model_admin, request, permission, webhook)
+    return webhook
 
 
 def reveal_secret(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
-    """The signing secret in full, on a POST by an operator who may change the webhook;
-    the admin history records who saw it."""
-    webhook = _changeable(model_admin, request, pk)
-    if request.method != "POST" or webhook is None or not webhook.secret:
+    """The signing secret in full, on a POST by a user who manages secrets; the admin
+    history records who saw it."""
+    webhook = _allowed(model_admin, request, pk, "secrets")
+    if request.method != "POST" or not webhook.secret:
         return redirect("admin:webhooks_webhook_change", pk)
     model_admin.log_change(request, webhook, "Revealed the signing secret.")
     context = {
@@ -88,8 +93,8 @@ def reveal_secret(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) 
 
 
 def pause(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
-    webhook = _changeable(model_admin, request, pk)
-    if request.method == "POST" and webhook is not None and not webhook.paused_at:
+    webhook = _allowed(model_admin, request, pk)
+    if request.method == "POST" and not webhook.paused_at:
         held = webhook_pause(webhook=webhook)
         model_admin.log_change(request, webhook, "Paused: new deliveries held until Resume.")
         model_admin.message_user(
@@ -102,8 +107,8 @@ def pause(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpR
 
 
 def resume(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
-    webhook = _changeable(model_admin, request, pk)
-    if request.method == "POST" and webhook is not None and webhook.paused_at:
+    webhook = _allowed(model_admin, request, pk)
+    if request.method == "POST" and webhook.paused_at:
         released = webhook_resume(webhook=webhook)
         model_admin.log_change(request, webhook, f"Resumed: {released} held deliveries sent.")
         model_admin.message_user(
@@ -140,9 +145,7 @@ def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> H
     """The test event page: choose its type, see the exact request (built from the
     station's own recent data when it has some), send it and see the answer. The change
     page's button posts here with the webhook's own type."""
-    webhook = _changeable(model_admin, request, pk)
-    if webhook is None:
-        return redirect("admin:webhooks_webhook_change", pk)
+    webhook = _allowed(model_admin, request, pk)
     types = {t.name: t for t in services.types_for_test_event(webhook)}
     chosen = types.get(request.POST.get("event_type") or request.GET.get("event_type", ""))
     event_type = chosen or types[webhook.event_type]
@@ -178,8 +181,8 @@ def send_test(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> H
 
 def duplicate(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     """A disabled copy with a new secret (shown once), opened for review."""
-    webhook = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if request.method != "POST" or not model_admin.has_add_permission(request):
+    webhook = _allowed(model_admin, request, pk, "add")
+    if request.method != "POST":
         return redirect("admin:webhooks_webhook_change", pk)
     copy = services.webhook_duplicate(webhook=webhook)
     model_admin.log_addition(request, copy, f"Duplicated from {webhook.name} ({webhook.pk}).")

@@ -8,7 +8,11 @@ from webhooks import event_types
 from webhooks.choices import AlertCondition
 from webhooks.models.webhook import Webhook
 
-__all__ = ["AlertPolicy", "AlertState"]
+__all__ = ["DEFAULT_GRACE_MINUTES", "AlertPolicy", "AlertState"]
+
+# One minute of downtime before alerting: an outage seen by one check a minute is past
+# it by the next check, so a single failed check alone does not alert.
+DEFAULT_GRACE_MINUTES = 1
 
 
 class AlertPolicy(models.Model):
@@ -16,8 +20,10 @@ class AlertPolicy(models.Model):
 
     `any`: one alert per stream that goes down; `all`: one alert, with `"stream": null`,
     when every covered stream is down. A down alert goes out once the outage has lasted
-    `grace_minutes`; several policies may cover one stream with different contacts and
-    grace periods (escalation). The state machine lives in webhooks.alerts."""
+    `grace_minutes` (Radio Mast's "sensitivity": the minutes of downtime allowed before
+    alerting); several policies may cover one stream with different notify webhooks and
+    grace periods (escalation). The state machine lives in webhooks.alerts. (The notify
+    webhooks are Radio Mast's alert contacts; the field keeps that name, `contacts`.)"""
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="alert_policies")
     name = models.CharField(max_length=200)
@@ -31,12 +37,16 @@ class AlertPolicy(models.Model):
         max_length=8, choices=AlertCondition.choices, default=AlertCondition.ANY
     )
     grace_minutes = models.PositiveIntegerField(
-        default=0,
-        help_text="How long an outage must last before the down alert goes out. "
-        "A stream that recovers within it sends nothing.",
+        "grace period (minutes)",
+        default=DEFAULT_GRACE_MINUTES,
+        help_text="Sensitivity: how many minutes of downtime to allow before the down alert "
+        "goes out. A stream that recovers sooner sends nothing. Streams are checked once a "
+        "minute; 0 alerts on the first failed check.",
     )
     notify_recovery = models.BooleanField(
-        default=True, help_text="Send the `up` alert when an outage that was alerted ends."
+        "notify recovery",
+        default=True,
+        help_text="Send an up alert when an outage that was alerted ends.",
     )
     enabled = models.BooleanField(default=True)
     contacts = models.ManyToManyField(
@@ -44,6 +54,7 @@ class AlertPolicy(models.Model):
         blank=True,
         related_name="alert_policies",
         limit_choices_to={"event_type": event_types.STREAM_ALERT.name},
+        verbose_name="notify webhooks",
         help_text="Stream alert webhooks of the same station that receive the alerts.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -83,4 +94,4 @@ class AlertState(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.policy} / {self.stream or 'all streams'} down since {self.down_since}"
+        return f"{self.stream or 'all streams'} (down since {self.down_since:%Y-%m-%d %H:%M} UTC)"
