@@ -2,6 +2,12 @@ import os
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
+
+# Property tests assert no timings: Hypothesis's per-example deadline (200 ms) fails them
+# on a loaded machine for nothing the code did.
+hypothesis_settings.register_profile("stationhooks", deadline=None)
+hypothesis_settings.load_profile("stationhooks")
 
 
 def pytest_collection_modifyitems(config, items):

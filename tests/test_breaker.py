@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import drain_until_settled, publish_track_unqueued
-from webhooks import engine
+from webhooks import claims, engine
 from webhooks.breaker import Breaker, BreakerRules, BreakerState, after_attempt, cooldown_s
 from webhooks.choices import DeliveryStatus
 from webhooks.holding import webhook_try_now
@@ -170,7 +170,7 @@ def test_an_open_breaker_holds_its_endpoints_deliveries_burning_no_attempt(rules
     assert attempts(first) == [1, 1] and attempts(later) == [0, 0, 0]
     due_at = set(Delivery.objects.filter(webhook=webhook).values_list("next_attempt_at", flat=True))
     assert due_at == {webhook.breaker_retry_at}
-    assert engine.due_times(limit=10) == []  # nothing held counts as due
+    assert claims.due_times(limit=10) == []  # nothing held counts as due
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from werkzeug import Response
 
 from tests.factories import WebhookFactory
 from tests.webhook_helpers import publish_track_unqueued
-from webhooks import engine
+from webhooks import claims, engine
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, DeliveryAttempt
 
@@ -118,8 +118,8 @@ def test_the_in_flight_cap_counts_every_workers_sends(settings):
     waiting = due(busy, 5)
 
     # when a worker claims, then claims again
-    first = engine.claim_due_deliveries(limit=100)
-    second = engine.claim_due_deliveries(limit=100)
+    first = claims.claim_due_deliveries(limit=100)
+    second = claims.claim_due_deliveries(limit=100)
 
     # then only one more of the endpoint's deliveries was claimed, the oldest
     assert [d.pk for d in first.deliveries] == [waiting[0].pk]
@@ -135,7 +135,7 @@ def test_an_endpoint_at_its_cap_lets_the_others_past(settings):
     other = due(WebhookFactory(), 1)
 
     # when a worker claims
-    claimed = engine.claim_due_deliveries(limit=10).deliveries
+    claimed = claims.claim_due_deliveries(limit=10).deliveries
 
     # then it takes the other endpoint's delivery, not one of the backlog's
     assert [d.pk for d in claimed] == [other[0].pk]
@@ -145,7 +145,7 @@ def test_a_claim_takes_at_most_the_cap_of_one_endpoints_backlog(settings):
     settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT = 4
     backlog = due(WebhookFactory(), 50)
     newer = due(WebhookFactory(), 3)
-    claimed = {d.pk for d in engine.claim_due_deliveries(limit=100).deliveries}
+    claimed = {d.pk for d in claims.claim_due_deliveries(limit=100).deliveries}
     assert claimed == {d.pk for d in backlog[:4] + newer[:3]}
 
 
@@ -167,7 +167,7 @@ def test_sends_that_cannot_start_in_time_are_released_unattempted(httpserver, mo
             None,
         )
         assert not one.attempts.exists()
-    assert len(engine.due_times(limit=10)) == 3
+    assert len(claims.due_times(limit=10)) == 3
 
 
 def test_send_now_sends_one_delivery_whatever_its_endpoints_cap(httpserver, settings):
@@ -193,7 +193,7 @@ def test_an_endpoint_that_answers_quickly_may_have_a_burst_in_flight(settings):
     due(unproven, 10)
     due(quick, 10)
     # when a worker claims
-    claimed = Counter(d.webhook_id for d in engine.claim_due_deliveries(limit=100).deliveries)
+    claimed = Counter(d.webhook_id for d in claims.claim_due_deliveries(limit=100).deliveries)
     # then each got its own cap
     assert claimed == {unproven.pk: 2, quick.pk: 5}
 

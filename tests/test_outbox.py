@@ -10,7 +10,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.factories import StationFactory, WebhookFactory
 from tests.webhook_helpers import TRACK_PAYLOAD, publish_track, publish_track_unqueued
-from webhooks import engine
+from webhooks import claims, engine
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import ENCODER_STATUS, NEWTRACK
 from webhooks.models import Delivery, Event
@@ -93,14 +93,14 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires():
     webhook = WebhookFactory()
     event = publish_track_unqueued(webhook)
     pending = event.deliveries.get()
-    assert engine.claim_due_deliveries(limit=10).deliveries == [pending]
-    assert engine.claim_due_deliveries(limit=10).deliveries == []
+    assert claims.claim_due_deliveries(limit=10).deliveries == [pending]
+    assert claims.claim_due_deliveries(limit=10).deliveries == []
     # a worker that died leaves its lease behind; once expired, the delivery is due again
     Delivery.objects.filter(pk=pending.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert engine.due_times(limit=10)
-    assert engine.claim_due_deliveries(limit=10).deliveries == [pending]
+    assert claims.due_times(limit=10)
+    assert claims.claim_due_deliveries(limit=10).deliveries == [pending]
 
 
 def test_deliveries_of_a_disabled_webhook_fail_without_a_request(httpserver):

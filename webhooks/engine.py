@@ -1,11 +1,8 @@
 """The delivery engine: claim due deliveries, send them, record every attempt, continuously.
 
-- **claim** (`claim_due_deliveries`): one short transaction leases due deliveries, oldest
-  first, skipping endpoints at their in-flight cap (leased deliveries per webhook, counted
-  over every worker: claims are serialised, so the cap is exact; `Webhook.in_flight_cap`)
-  and holding the deliveries of endpoints whose breaker is open (webhooks.breaker); a
-  half-open endpoint gets one delivery, its probe. A paused webhook's deliveries are held
-  until it resumes (webhooks.holding).
+- **claim** (webhooks.claims): one short transaction leases due deliveries, oldest
+  first, each endpoint up to its in-flight cap, none while its breaker is open or it is
+  paused.
 - **send** (webhooks.transport): every claimed delivery starts at once on the process's
   event loop, so no send waits for another.
 - **record** (webhooks.recording): sends are recorded as they finish, each group being
@@ -17,10 +14,8 @@ thread that claims and records, an event-loop thread that sends, and the due-tim
 the process has fewer than WEBHOOKS_MAX_IN_FLIGHT sends in flight, so newly due deliveries
 go out while slow ones are still waiting for their receivers.
 
-A lease lasts the request timeout plus a margin, longer than any attempt, so a live
-worker's delivery is never sent twice; a send that has not started within the margin is
-released unattempted. A dead worker's leases expire and its deliveries go out again
-(at-least-once; receivers de-duplicate by webhook-id).
+A claimed send that has not started within half the lease margin (webhooks.claims) is
+released unattempted, so it can never outlive its lease.
 """
 
 import asyncio
@@ -28,32 +23,23 @@ import logging
 import os
 import threading
 import time
-from collections import Counter, deque
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections import deque
+from dataclasses import replace
+from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
-from django.db.models import Count
+from django.db import close_old_connections
 from django.utils import timezone
 
 from guards.targets import address_refusal
 from webhooks import destinations, recording, transport
-from webhooks.breaker import BreakerState
-from webhooks.choices import DeliveryStatus
-from webhooks.holding import hold_deliveries, hold_paused_deliveries
-from webhooks.models import Delivery, Webhook, due_at
+from webhooks.claims import CLAIM_LIMIT, LEASE_MARGIN_S, claim_due_deliveries
+from webhooks.models import Delivery
 from webhooks.recording import Sent
 
 __all__ = [
-    "CLAIM_LIMIT",
-    "Claim",
     "Sender",
-    "claim_due_deliveries",
     "drain_due_deliveries",
-    "due_times",
-    "in_flight_per_webhook",
-    "lease_s",
     "outgoing_request",
     "send_delivery_now",
     "transport_config",
@@ -61,23 +47,18 @@ __all__ = [
 
 logger = logging.getLogger("stationhooks.engine")
 
-CLAIM_LIMIT = 100
-LEASE_MARGIN_S = 5.0
 # A claimed send that has not started this long after its claim is released unattempted.
 START_LIMIT_S = LEASE_MARGIN_S / 2
 SLOW_SEND_S = 0.05
+# Sends of one endpoint awaiting their answers at once while its lane holds a backlog:
+# overlapping a few round trips lets one wake-up of the event loop handle several answers.
+LANE_DEPTH = 4
 RECORD_GROUP = 50
 RECORD_GATHER_S = 0.02
 DRAIN_BUDGET_S = 30.0
 IDLE_WAIT_S = 1.0
 ERROR_PAUSE_S = 1.0
 STOP_GRACE_S = 5.0
-CLAIM_LOCK_ID = 0x5748_434C  # pg_advisory_xact_lock key that serialises claims
-
-
-def lease_s() -> float:
-    """How long a claim holds a delivery: longer than any attempt can take."""
-    return settings.WEBHOOKS_REQUEST_TIMEOUT_S + LEASE_MARGIN_S
 
 
 def transport_config() -> transport.TransportConfig:
@@ -87,141 +68,6 @@ def transport_config() -> transport.TransportConfig:
         user_agent=f"StationHooks/{settings.STATIONHOOKS_VERSION}",
         address_problem=None if settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS else address_refusal,
     )
-
-
-# --- claim ----------------------------------------------------------------------------
-
-
-def due_times(*, limit: int) -> list[datetime]:
-    """When the due deliveries nobody holds fell due, oldest first, at most `limit`."""
-    due = Delivery.objects.filter(due_at(timezone.now())).order_by("next_attempt_at")
-    return list(due.values_list("next_attempt_at", flat=True)[:limit])
-
-
-def in_flight_per_webhook(now: datetime) -> dict[int, int]:
-    """Leased deliveries per webhook: the sends in flight, across every worker."""
-    leased = Delivery.objects.filter(status=DeliveryStatus.PENDING, lease_expires_at__gt=now)
-    return dict(leased.values("webhook_id").annotate(n=Count("pk")).values_list("webhook_id", "n"))
-
-
-@dataclass
-class Claim:
-    """What one claim leased. `at_cap`: webhooks that were at their in-flight cap, whose
-    due deliveries it had to leave (a finished send of theirs makes room)."""
-
-    deliveries: list[Delivery] = field(default_factory=list)
-    at_cap: set[int] = field(default_factory=set)
-
-
-def _serialise_claims() -> None:
-    """One claim at a time across every worker (PostgreSQL), so in-flight counts cannot
-    change under a claim; SQLite's IMMEDIATE transactions already do that."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_ID])
-
-
-def claim_due_deliveries(*, limit: int, ids: list[int] | None = None) -> Claim:
-    """Lease up to `limit` due deliveries (see the module docstring), loaded with their
-    event and webhook, each webhook once (its secret and key are decrypted on load).
-    With `ids`, only those, whatever their endpoint's cap or breaker: an operator's
-    send-now. Each delivery says whether it is its breaker's probe (`is_probe`)."""
-    now = timezone.now()
-    until = now + timedelta(seconds=lease_s())
-    claim = Claim()
-    with transaction.atomic():
-        _serialise_claims()
-        due = Delivery.objects.filter(due_at(now))
-        if ids is not None:
-            chosen, probes = list(due.filter(pk__in=ids).values_list("pk", flat=True)), {}
-            webhooks = {}
-        else:
-            in_flight = in_flight_per_webhook(now)
-            claim.at_cap = _at_cap(in_flight)
-            candidates = list(
-                due.exclude(webhook_id__in=claim.at_cap)
-                .order_by("next_attempt_at", "pk")
-                .values_list("pk", "webhook_id")[: max(2 * limit, CLAIM_LIMIT)]
-            )
-            webhooks = Webhook.objects.in_bulk({w for _, w in candidates})
-            chosen, probes, full = _choose(candidates, webhooks, in_flight, limit=limit, now=now)
-            claim.at_cap |= full
-        claimed = list(
-            Delivery.objects.filter(due_at(now), pk__in=chosen)
-            .order_by("next_attempt_at", "pk")
-            .select_related("event")
-            .select_for_update(skip_locked=True, no_key=True, of=("self",))
-        )
-        if claimed:
-            Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(lease_expires_at=until)
-        claimed_ids = {d.pk for d in claimed}
-        for delivery_id, webhook_id in probes.items():
-            if delivery_id in claimed_ids:  # closed to all but this probe until it is back
-                Webhook.objects.filter(pk=webhook_id).update(breaker_retry_at=until)
-                hold_deliveries(webhook_id, until, now=now, keep=delivery_id)
-        for webhook in webhooks.values():  # deliveries that arrived while it was open
-            if webhook.paused_at:
-                hold_paused_deliveries(webhook.pk, now=now)
-            elif webhook.breaker.state(now) is BreakerState.OPEN:
-                hold_deliveries(webhook.pk, webhook.breaker_retry_at, now=now)
-    missing = {d.webhook_id for d in claimed} - webhooks.keys()
-    webhooks |= Webhook.objects.in_bulk(missing)
-    for delivery in claimed:
-        delivery.webhook = webhooks[delivery.webhook_id]
-        delivery.lease_expires_at = until
-        delivery.is_probe = delivery.pk in probes
-    claim.deliveries = claimed
-    return claim
-
-
-def _at_cap(in_flight: dict[int, int]) -> set[int]:
-    """The webhooks whose in-flight deliveries fill their cap."""
-    quick = Webhook.objects.filter(pk__in=list(in_flight), answers_quickly=True).order_by()
-    quick = set(quick.values_list("pk", flat=True))
-    small, burst = (
-        settings.WEBHOOKS_ENDPOINT_MAX_IN_FLIGHT,
-        settings.WEBHOOKS_QUICK_ENDPOINT_MAX_IN_FLIGHT,
-    )
-    return {w for w, n in in_flight.items() if n >= (burst if w in quick else small)}
-
-
-def _choose(
-    candidates: list[tuple[int, int]],
-    webhooks: dict[int, Webhook],
-    in_flight: dict[int, int],
-    *,
-    limit: int,
-    now: datetime,
-) -> tuple[list[int], dict[int, int], set[int]]:
-    """Which candidates (oldest first) to claim: up to each webhook's room (its cap minus
-    what it has in flight; one probe when half-open, none when open or paused; a disabled
-    webhook's deliveries all, since they only fail). Returns the ids, {probe id: webhook id} and the
-    webhooks whose room ran out before their candidates did."""
-    taken: Counter = Counter()
-    chosen, probes, full = [], {}, set()
-    for delivery_id, webhook_id in candidates:
-        if len(chosen) >= limit:
-            break
-        webhook = webhooks[webhook_id]
-        if webhook.paused_at:
-            continue
-        state = webhook.breaker.state(now)
-        if not webhook.enabled:
-            chosen.append(delivery_id)
-            continue
-        if state is BreakerState.OPEN:
-            continue
-        cap = 1 if state is BreakerState.HALF_OPEN else webhook.in_flight_cap()
-        room = cap - in_flight.get(webhook_id, 0)
-        if taken[webhook_id] >= room:
-            if state is BreakerState.CLOSED:
-                full.add(webhook_id)
-            continue
-        taken[webhook_id] += 1
-        chosen.append(delivery_id)
-        if state is BreakerState.HALF_OPEN:
-            probes[delivery_id] = webhook_id
-    return chosen, probes, full
 
 
 def outgoing_request(delivery: Delivery, now: datetime) -> transport.OutgoingRequest:
@@ -294,14 +140,25 @@ class Sender:
             lane.append(send)
 
     async def _run_lane(self, webhook_id: int, lane: deque) -> None:
-        """An endpoint's sends, started oldest first, each once the one before has been
-        answered or has waited SLOW_SEND_S: a receiver that answers at once gets them one
-        after the other, in order; a slow one gets them side by side."""
+        """An endpoint's sends, started oldest first: one at a time, each once the one
+        before has been answered, while the lane holds only a few; up to LANE_DEPTH
+        awaiting their answers while it holds a backlog. One that has waited SLOW_SEND_S
+        counts as slow and the next starts beside it. So a receiver that answers at once
+        gets a handful of messages in order, a backlog over a few keep-alive connections,
+        and a slow receiver gets them side by side, up to its cap."""
+        awaiting: deque[asyncio.Task] = deque()
         try:
             while lane:
-                task = self._task(self._send(*lane.popleft()))
-                if lane:
-                    await asyncio.wait([task], timeout=SLOW_SEND_S)
+                awaiting.append(self._task(self._send(*lane.popleft())))
+                depth = LANE_DEPTH if len(lane) >= LANE_DEPTH else 1
+                if lane and len(awaiting) >= depth:
+                    done, _ = await asyncio.wait(
+                        awaiting, timeout=SLOW_SEND_S, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if done:
+                        awaiting = deque(task for task in awaiting if task not in done)
+                    else:  # the oldest is slow: the next goes beside it
+                        awaiting.popleft()
         finally:
             del self._lanes[webhook_id]
 
