@@ -52,6 +52,9 @@ def test_pause_holds_deliveries_and_resume_sends_them_in_order(admin_client, web
     assert "paused: deliveries held until Resume" in listing
     log = admin_client.get(reverse("admin:webhooks_delivery_changelist")).content.decode()
     assert log.count("held: webhook paused, sent on Resume") == 3 and "9999" not in log
+    detail = admin_client.get(reverse("admin:webhooks_delivery_change", args=[before.pk]))
+    assert "held until the webhook resumes" in detail.content.decode()
+    assert "9999" not in detail.content.decode()
     # when the operator resumes
     response = _post(admin_client, "resume", webhook)
     assert "3 held deliveries go out now" in response.content.decode()
