@@ -23,12 +23,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
+
 import processes
 from processes import cluster_pids, free_port, wait_for, wait_for_port
 
 __all__ = [
     "BENCH_DB_PREFIX",
     "PROJECT_DIR",
+    "Gunicorn",
     "Nginx",
     "Row",
     "arguments",
@@ -58,6 +61,7 @@ __all__ = [
 PROJECT_DIR = processes.PROJECT_DIR
 BENCH_DB_PREFIX = "stationhooks_bench_"
 CLUSTER_STOP_TIMEOUT_S = 30
+SERVER_START_TIMEOUT_S = 30
 
 
 # --- the table --------------------------------------------------------------------------
@@ -193,6 +197,48 @@ def start_cluster(*, workers: int, log_path: Path, **extra_env: str) -> subproce
     return processes.start_cluster(
         bench_env(Q_WORKERS=str(workers), **extra_env), log_path=log_path
     )
+
+
+class Gunicorn:
+    """`gunicorn config.wsgi` with `workers` workers on a free 127.0.0.1 port, with the bench
+    settings (bench/settings.py: the project's URLs and the reference views), its log in
+    `log_path`; entered once its workers answer a POST of `ready` (path, JSON body)."""
+
+    def __init__(self, log_path: Path, *, workers: int, ready: tuple[str, dict]) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self.workers = workers
+        self.ready = ready
+        self.process: subprocess.Popen | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> "Gunicorn":
+        env = bench_env(DJANGO_SETTINGS_MODULE="bench.settings")
+        self.process = processes.start_gunicorn(
+            env, port=self.port, workers=self.workers, log_path=self.log_path
+        )
+        wait_for_port(self.port, SERVER_START_TIMEOUT_S)
+        self._wait_until_answering()
+        return self
+
+    def _wait_until_answering(self) -> None:
+        """Until every worker has loaded Django and answers (on a loaded machine that takes
+        longer than a warm-up run: it would time out with no answer at all)."""
+        path, body = self.ready
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        answered = 0
+        while answered < self.workers * 4:
+            try:
+                answered += requests.post(self.url(path), json=body, timeout=10).ok
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit(f"gunicorn answered {answered} requests in {SERVER_START_TIMEOUT_S} s")
+
+    def __exit__(self, *_exc) -> None:
+        stop_cluster(self.process)  # SIGTERM to the master, then the group
 
 
 def stop_cluster(cluster: subprocess.Popen) -> None:

@@ -57,14 +57,11 @@ import hashlib
 import hmac
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-
-import requests
 
 from bench import harness, load
 
@@ -87,7 +84,6 @@ ROUNDS = 2
 ROUND_S = 12
 WARMUP_S = 3
 MAX_REQUESTS_PER_RUN = 100_000
-SERVER_START_TIMEOUT_S = 30
 SETTLE_S, SETTLE_TIMEOUT_S = 0.5, 15
 TARGET_RATIO = 0.5
 HOOK_PATH = "/api/v1/studio/tracks/"
@@ -143,51 +139,11 @@ def ingest_requests(paths: list[str]) -> list[load.Prepared]:
     return [(path, headers, body) for path in paths]
 
 
-class Gunicorn:
-    """`gunicorn config.wsgi` with WEB_WORKERS workers on a free 127.0.0.1 port, with the
-    bench settings; its log goes to `log_path`."""
-
-    def __init__(self, log_path: Path, **extra_env: str) -> None:
-        self.port = harness.free_port()
-        self.log_path = log_path
-        self.extra_env = extra_env
-        self.process: subprocess.Popen | None = None
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> "Gunicorn":
-        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-        options = ["--workers", str(WEB_WORKERS), "--bind", f"127.0.0.1:{self.port}"]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [*command, *options, "--log-level", "warning"],
-                cwd=harness.PROJECT_DIR,
-                env=harness.bench_env(DJANGO_SETTINGS_MODULE="bench.settings", **self.extra_env),
-                start_new_session=True,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        harness.wait_for_port(self.port, SERVER_START_TIMEOUT_S)
-        self._wait_until_answering()
-        return self
-
-    def _wait_until_answering(self) -> None:
-        """Until both workers have loaded Django and answer (on a loaded machine that
-        takes longer than a warm-up run: it would time out with no answer at all)."""
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        answered = 0
-        while answered < WEB_WORKERS * 4:
-            try:
-                answer = requests.post(self.url(BARE_VIEW_PATH), json=TRACK_REPORT, timeout=10)
-                answered += answer.ok
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit(f"gunicorn answered {answered} requests in {SERVER_START_TIMEOUT_S} s")
-
-    def __exit__(self, *_exc) -> None:
-        harness.stop_cluster(self.process)  # SIGTERM to the master, then the group
+def serve(tmp: Path) -> harness.Gunicorn:
+    """The benchmark's server, ready once every worker answers the bare view."""
+    return harness.Gunicorn(
+        tmp / "gunicorn.log", workers=WEB_WORKERS, ready=(BARE_VIEW_PATH, TRACK_REPORT)
+    )
 
 
 def wrk(url: str, requests: list[load.Prepared], seconds: int, tmp: Path) -> dict:
@@ -249,7 +205,7 @@ RECORDING = ("hook", "ingest")
 
 
 def load_rounds(
-    server: Gunicorn, requests: dict[str, list[load.Prepared]], tmp: Path
+    server: harness.Gunicorn, requests: dict[str, list[load.Prepared]], tmp: Path
 ) -> dict[str, list[dict]]:
     """Warm-up, then ROUNDS rounds of the views, in turn first and last (bare, one insert,
     hook, ingest; ingest, hook, one insert, bare; ...); each run of a recording view
@@ -355,7 +311,7 @@ def profile_hook(profile: Path) -> None:
     profile.mkdir(parents=True, exist_ok=True)
     keys, _ = seed_stations(STATIONS)
     requests = load.keyed(keys, json.dumps(TRACK_REPORT))
-    with Gunicorn(profile / "gunicorn.log") as server:
+    with serve(profile) as server:
         wrk(server.url(HOOK_PATH), requests, WARMUP_S, profile)
         with harness.py_spy(server.process.pid, profile / "hook.txt", rate=250):
             hook = wrk(server.url(HOOK_PATH), requests, ROUND_S, profile)
@@ -368,7 +324,7 @@ def run() -> list[harness.Row]:
     keys, ingest_paths = seed_stations(STATIONS)
     reports = load.keyed(keys, json.dumps(TRACK_REPORT))
     requests = dict.fromkeys(VIEWS, reports) | {"ingest": ingest_requests(ingest_paths)}
-    with Gunicorn(tmp / "gunicorn.log") as server:
+    with serve(tmp) as server:
         runs = load_rounds(server, requests, tmp)
     bare, floor, hook, ingest = (rate(runs[name]) for name in VIEWS)
     counted = {name: totals(view_runs) for name, view_runs in runs.items()}
