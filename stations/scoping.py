@@ -8,7 +8,8 @@ its model to the Station (`"station"`, `"webhook__station"`, `"pk"` for Station 
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, ValidationError
 from django.db.models import QuerySet
 from unfold.admin import ModelAdmin
 
@@ -91,6 +92,9 @@ class StationScopedAdmin(HubPermissions, ModelAdmin):
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, **{"form": ListEditableForm, **kwargs})
 
+    def get_changelist(self, request, **kwargs):
+        return _refusing_bad_lookup_values(super().get_changelist(request, **kwargs))
+
     def _scope_choices(self, db_field, request, kwargs):
         path = _station_path_of(db_field.related_model)
         if path and "queryset" not in kwargs:
@@ -105,6 +109,26 @@ class StationScopedAdmin(HubPermissions, ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs = self._scope_choices(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _refusing_bad_lookup_values(changelist_class: type) -> type:
+    """The list page's ChangeList, refusing a filter value the database layer cannot turn
+    into SQL (`created_at__year=0`): Django checks lookups when it builds the query but
+    some values fail only when it is compiled, which would be a 500; the admin answers
+    IncorrectLookupParameters with its "?e=1" page instead."""
+
+    class CheckedChangeList(changelist_class):
+        def get_queryset(self, request, exclude_parameters=None):
+            queryset = super().get_queryset(request, exclude_parameters)
+            try:
+                queryset.query.sql_with_params()
+            except EmptyResultSet:  # a filter that matches nothing is a valid one
+                pass
+            except (ValueError, OverflowError) as error:
+                raise IncorrectLookupParameters(error) from error
+            return queryset
+
+    return CheckedChangeList
 
 
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
