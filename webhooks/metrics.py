@@ -21,8 +21,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from webhooks.choices import DeliveryStatus
+from webhooks.latency import LATENCY_BUCKETS_S
 from webhooks.models import Delivery, EngineCounter, Webhook, due_at
-from webhooks.recording import LATENCY_BUCKETS_S
 
 __all__ = ["EngineCollector", "metrics_view"]
 

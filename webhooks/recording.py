@@ -27,6 +27,7 @@ from webhooks.breaker import Breaker, BreakerRules, after_attempt
 from webhooks.choices import DeliveryStatus
 from webhooks.holding import hold_deliveries, release_deliveries
 from webhooks.inserts import insert_all
+from webhooks.latency import LATENCY_BUCKETS_S, bucket_index, delivery_latency_s
 from webhooks.models import Delivery, DeliveryAttempt, EngineCounter, Webhook
 from webhooks.policy import (
     ErrorKind,
@@ -39,12 +40,10 @@ from webhooks.policy import (
 from webhooks.stats import count_outcomes
 from webhooks.transport import AttemptResult
 
-__all__ = ["LATENCY_BUCKETS_S", "Sent", "breaker_rules", "latency_bucket", "record"]
+__all__ = ["Sent", "breaker_rules", "latency_bucket", "record"]
 
 logger = logging.getLogger("stationhooks.engine")
 
-# Upper bounds of the delivery latency histogram (seconds): /metrics serves it.
-LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
 COUNTER_SHARDS = 64
 NO_ANSWER = (ErrorKind.TIMEOUT, ErrorKind.CONNECTION)
 # An endpoint whose attempts are all answered within this may have a burst in flight.
@@ -75,11 +74,11 @@ def breaker_rules() -> BreakerRules:
 
 
 def latency_bucket(seconds: float) -> str:
-    """The counter a delivery latency adds one to: its histogram bucket."""
-    for bound in LATENCY_BUCKETS_S:
-        if seconds <= bound:
-            return f"latency_le_{bound:g}"
-    return "latency_le_inf"
+    """The running total (EngineCounter) a delivery latency adds one to: its bucket's."""
+    index = bucket_index(seconds)
+    if index == len(LATENCY_BUCKETS_S):
+        return "latency_le_inf"
+    return f"latency_le_{LATENCY_BUCKETS_S[index]:g}"
 
 
 def record(group: list[Sent]) -> None:
@@ -108,6 +107,7 @@ def _record(group: list[Sent]) -> None:
         DeliveryStatus.FAILED: failed,
         DeliveryStatus.PENDING: retried,
     }
+    latencies: dict[int, list[float]] = defaultdict(list)
     totals: Counter = Counter()
     gone: set[int] = set()
     answers: dict[int, list[tuple[bool, str, bool]]] = defaultdict(list)
@@ -177,9 +177,13 @@ def _record(group: list[Sent]) -> None:
             tally[step.status][delivery.webhook_id] += 1
         totals[TOTAL_OF_STATUS[step.status]] += 1
         if step.status == DeliveryStatus.DELIVERED:
-            latency_s = max((result.answered_at - delivery.scheduled_at).total_seconds(), 0)
+            latency_s = delivery_latency_s(
+                due_at=delivery.scheduled_at, answered_at=result.answered_at
+            )
             totals[latency_bucket(latency_s)] += 1
             totals["latency_sum_s"] += latency_s
+            if not delivery.event.is_test:
+                latencies[delivery.webhook_id].append(latency_s)
         if step.disable_webhook:
             gone.add(delivery.webhook_id)
         if result.status_code is not None or result.error_kind in NO_ANSWER:
@@ -206,6 +210,7 @@ def _record(group: list[Sent]) -> None:
             delivered=delivered,
             failed=failed,
             retried=retried,
+            latencies_s=latencies,
             now=now,
         )
         _add_to_totals(totals)

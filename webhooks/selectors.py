@@ -13,6 +13,7 @@ from stations.models import Station, Stream
 from webhooks.breaker import describe
 from webhooks.choices import DeliveryStatus
 from webhooks.event_types import STREAM_ALERT
+from webhooks.latency import LATENCY_COLUMNS, latency_percentile_s
 from webhooks.models import (
     ACTIVE_RESYNC_STATUSES,
     Delivery,
@@ -21,6 +22,7 @@ from webhooks.models import (
     ResyncJob,
     Webhook,
 )
+from webhooks.stats import OUTCOMES
 
 __all__ = [
     "HOURS_SHOWN",
@@ -40,6 +42,7 @@ __all__ = [
 HOURS_SHOWN = 24
 RECENT_ALERTS_SHOWN = 10
 WEBHOOKS_SHOWN = 10
+SUMMED = {name: Sum(name) for name in (*OUTCOMES, *LATENCY_COLUMNS)}
 # What publishing reads of a webhook: its routing and its pacing options.
 PUBLISHING_FIELDS = ("event_type", "models", "delay_s", "throttle_s", "debounce_s")
 
@@ -59,26 +62,37 @@ def _since(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS_SHOWN - 1)
 
 
+def _outcomes_and_latency(sums: dict) -> dict[str, Any]:
+    """Outcome counts (0 for none) and delivery latency percentiles (None when nothing
+    was delivered) of summed hourly stats, as webhooks.latency reads them."""
+    histogram = [sums.get(name) or 0 for name in LATENCY_COLUMNS]
+    return {
+        **{outcome: sums.get(outcome) or 0 for outcome in OUTCOMES},
+        "latency_p50_s": latency_percentile_s(histogram, 50),
+        "latency_p95_s": latency_percentile_s(histogram, 95),
+    }
+
+
 def hourly_outcomes(*, now: datetime, **filters) -> list[dict]:
-    """The last HOURS_SHOWN hours, oldest first, each `{hour, delivered, failed, retried}`
-    (zeros where nothing happened), summed over the stats matching `filters`."""
+    """The last HOURS_SHOWN hours, oldest first, each `{hour, delivered, failed, retried,
+    latency_p50_s, latency_p95_s}` (zeros and None where nothing happened), summed over
+    the stats matching `filters`."""
     since = _since(now)
     sums = {
         row["hour"]: row
         for row in DeliveryStat.objects.filter(hour__gte=since, **filters)
         .values("hour")
-        .annotate(delivered=Sum("delivered"), failed=Sum("failed"), retried=Sum("retried"))
+        .annotate(**SUMMED)
     }
     hours = [since + timedelta(hours=n) for n in range(HOURS_SHOWN)]
-    empty = {"delivered": 0, "failed": 0, "retried": 0}
-    return [{**empty, **sums.get(hour, {}), "hour": hour} for hour in hours]
+    return [{**_outcomes_and_latency(sums.get(hour, {})), "hour": hour} for hour in hours]
 
 
-def outcome_totals(*, now: datetime, **filters) -> dict[str, int]:
-    totals = DeliveryStat.objects.filter(hour__gte=_since(now), **filters).aggregate(
-        delivered=Sum("delivered"), failed=Sum("failed"), retried=Sum("retried")
+def outcome_totals(*, now: datetime, **filters) -> dict[str, Any]:
+    """The last HOURS_SHOWN hours' outcomes and latency percentiles, in all."""
+    return _outcomes_and_latency(
+        DeliveryStat.objects.filter(hour__gte=_since(now), **filters).aggregate(**SUMMED)
     )
-    return {key: value or 0 for key, value in totals.items()}
 
 
 def _stat_since(outcome: str, since: datetime) -> Subquery:
@@ -145,7 +159,7 @@ def webhook_activity(
     for row in stats.values("webhook_id", "hour", "delivered", "failed", "retried"):
         per_hour[row["webhook_id"]][row["hour"]] = row
     hours = [since + timedelta(hours=n) for n in range(HOURS_SHOWN)]
-    empty = {"delivered": 0, "failed": 0, "retried": 0}
+    empty = dict.fromkeys(OUTCOMES, 0)
     activity: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for webhook in webhooks.order_by("name"):
         hourly = [{**empty, **per_hour[webhook.pk].get(hour, {}), "hour": hour} for hour in hours]

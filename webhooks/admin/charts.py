@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from stations.states import colour_of
+from webhooks.stats import OUTCOMES
 
-__all__ = ["OUTCOMES", "Bar", "bar_chart", "outcome_chart"]
-
-OUTCOMES = ("delivered", "failed", "retried")
+__all__ = ["Bar", "bar_chart", "outcome_chart"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Hourly delivery outcomes per webhook, and the engine's running totals (/metrics)."""
+"""Hourly delivery outcomes and latencies per webhook, and the engine's running totals
+(/metrics)."""
 
 from django.db import models
 
@@ -11,7 +12,10 @@ __all__ = ["DeliveryStat", "EngineCounter"]
 class DeliveryStat(models.Model):
     """Hourly outcome counts per webhook, kept by the engine as it records attempts, so the
     dashboard and the webhook pages never scan the delivery log (and survive its pruning).
-    `retried` counts attempts that failed and were scheduled again."""
+    `retried` counts attempts that failed and were scheduled again. The `latency_*`
+    columns are the hour's delivered ones' latency histogram, one count per bucket
+    (webhooks.latency says what latency measures; LATENCY_COLUMNS lists them in order);
+    their DB default lets rows be written without them."""
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="stats")
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
@@ -19,6 +23,19 @@ class DeliveryStat(models.Model):
     delivered = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     retried = models.PositiveIntegerField(default=0)
+    latency_le_0_05 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_0_1 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_0_25 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_0_5 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_1 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_2_5 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_5 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_10 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_30 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_60 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_300 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_le_1800 = models.PositiveIntegerField(default=0, db_default=0)
+    latency_over_1800 = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
