@@ -9,8 +9,13 @@ its model to the Station (`"station"`, `"webhook__station"`, `"pk"` for Station 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, ValidationError
-from django.db import NotSupportedError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    EmptyResultSet,
+    FieldDoesNotExist,
+    ValidationError,
+)
+from django.db import NotSupportedError, models
 from django.db.models import QuerySet
 from unfold.admin import ModelAdmin
 
@@ -18,7 +23,7 @@ from stations.models import Station
 from stations.permissions import HubPermissions
 
 __all__ = [
-    "CheckedLookupsAdmin",
+    "CheckedQueryStringAdmin",
     "ListEditableForm",
     "ScopedRelatedFilter",
     "StationScopedAdmin",
@@ -90,16 +95,46 @@ class ListEditableForm(forms.ModelForm):
         super()._update_errors(errors_of_shown_fields(errors, self.fields))
 
 
-class CheckedLookupsAdmin(admin.ModelAdmin):
-    """An admin whose list page refuses a query string it cannot turn into SQL with the
-    admin's "?e=1" page, as it refuses an unknown filter, instead of a 500. Every admin of
-    the hub's site is one (the system tables' too)."""
+class CheckedQueryStringAdmin(admin.ModelAdmin):
+    """An admin whose pages take from their query strings only what the database and the
+    form widgets can use: the list refuses a query it cannot turn into SQL with the
+    admin's "?e=1" page, as it refuses an unknown filter, and the add form's prefilled
+    values leave out what its widgets cannot show; both were 500s. Every admin of the
+    hub's site is one (the system tables' too)."""
 
     def get_changelist(self, request, **kwargs):
         return _refusing_bad_lookup_values(super().get_changelist(request, **kwargs))
 
+    def get_changeform_initial_data(self, request):
+        return _initial_the_form_can_show(
+            self.model._meta, super().get_changeform_initial_data(request)
+        )
 
-class StationScopedAdmin(HubPermissions, CheckedLookupsAdmin, ModelAdmin):
+
+def _initial_the_form_can_show(opts, initial: dict) -> dict:
+    """`initial` (an add form's values from its query string) without the values its
+    widgets cannot show: a related object's id that is no id, a date or time that does not
+    parse (Django hands the text to the widget, which fails rendering it)."""
+    shown = {}
+    for name, value in initial.items():
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        try:
+            if field is not None and field.many_to_many:
+                value = [field.target_field.to_python(item) for item in value]
+            elif field is not None and field.concrete and field.is_relation:
+                value = field.target_field.to_python(value)
+            elif isinstance(field, models.DateField | models.TimeField):
+                value = field.formfield().to_python(value)
+        except ValidationError:
+            continue
+        shown[name] = value
+    return shown
+
+
+class StationScopedAdmin(HubPermissions, CheckedQueryStringAdmin, ModelAdmin):
     """What the user may do is their role's (stations/permissions.py); where, their
     stations'."""
 

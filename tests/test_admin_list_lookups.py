@@ -1,7 +1,8 @@
 """A list page's query string may name any field lookup; a value the database layer cannot
 turn into SQL (year 0 of a date), or a lookup a query string cannot give a usable value
 (range, regex), is refused like any bad filter ("?e=1"), never a 500; a NUL character
-anywhere in an admin address is a 400 (PostgreSQL text cannot hold one)."""
+anywhere in an admin address is a 400 (PostgreSQL text cannot hold one). An add form's
+query string prefills it, without the values its widgets cannot show."""
 
 import pytest
 from django.db import connection
@@ -86,3 +87,31 @@ def test_a_nul_character_in_an_admin_address_is_refused(admin_client):
         assert b"NUL character" in response.content
     listed = admin_client.get(reverse("admin:stations_program_changelist") + f"?q={program.title}")
     assert listed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("add_form", "query", "shown"),
+    [
+        ("stations_program", "presenters=abc", {}),  # was a ValueError (autocomplete)
+        ("stations_broadcast", "program=x&title=Jazz", {"title": "Jazz"}),
+        ("stations_broadcast", "start=%20", {}),  # was an AttributeError (date widget)
+        ("django_q_schedule", "next_run=tomorrow&name=n", {"name": "n"}),
+    ],
+)
+def test_an_add_form_leaves_out_prefilled_values_it_cannot_show(
+    admin_client, add_form, query, shown
+):
+    response = admin_client.get(f"{reverse(f'admin:{add_form}_add')}?{query}")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.initial == shown
+
+
+def test_an_add_form_shows_prefilled_values_it_can(admin_client):
+    presenter = factories.PresenterFactory()
+    response = admin_client.get(
+        reverse("admin:stations_broadcast_add")
+        + f"?presenters={presenter.pk}&start=2026-01-26%2014:00:00"
+    )
+    initial = response.context["adminform"].form.initial
+    assert initial["presenters"] == [presenter.pk]
+    assert initial["start"].isoformat() == "2026-01-26T14:00:00+00:00"
