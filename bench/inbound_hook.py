@@ -17,9 +17,11 @@ requests take the keys in turn, so each key stays far below the default 600 requ
 (counted per web process) and the throttle counts without refusing.
 
 - The hook: `POST /api/v1/studio/tracks/`, the real view: it authenticates the key,
-  throttles, validates, writes the TrackPlay, the Event and its Delivery in one
-  transaction and announces the work in it (a NOTIFY; no task is written). No cluster
-  runs, so the deliveries stay pending.
+  throttles, validates, and writes the TrackPlay in one INSERT that announces it (a
+  NOTIFY; no task is written), answered 201. No cluster runs, so the plays stay pending:
+  after the rounds, this process announces them all as a worker would
+  (`track_plays_announce`), which writes each play's Event and Delivery, and the time it
+  takes gives the rate one worker raises the hook's events at.
 - The baseline: `POST /bench/bare/`, a DRF APIView without authentication, permissions or
   throttles that parses the same body and answers a small JSON object (bench/urls.py).
 - The ingest endpoint: `POST /in/<token>/` of the inbound gateway, each station with an
@@ -38,19 +40,21 @@ After a warm-up of each, ROUNDS rounds of ROUND_S seconds of each, taking turns 
 first and last (bare, one insert, hook, ingest; ingest, hook, one insert, bare; ...) so a
 drift of the shared machine weighs on all; a rate is 2xx answers over wrk's measured seconds, summed
 over the rounds. Every answer must be 2xx, and each hook round must have written as many
-TrackPlay, Event and pending Delivery rows, at least one per 2xx answer and at most one
-per request sent (a request still in flight when wrk stops is still served; the rows are
-counted once the server is quiet), and no task; each ingest round as many accepted
-pending requests, within the same bounds. Latency percentiles are wrk's, over all
-connections (so they include the wait for a free worker). Every run is bounded by ROUND_S
-and MAX_REQUESTS_PER_RUN.
+pending TrackPlay rows, at least one per 2xx answer and at most one per request sent (a
+request still in flight when wrk stops is still served; the rows are counted once the
+server is quiet), and no event and no task; each ingest round as many accepted pending
+requests, within the same bounds. Announcing the plays afterwards must leave none
+pending and write one Event and one pending Delivery per play. Latency percentiles are
+wrk's, over all connections (so they include the wait for a free worker). Every run is
+bounded by ROUND_S and MAX_REQUESTS_PER_RUN.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/stationhooks_bench_x \\
         .venv/bin/python -m bench.inbound_hook [--profile DIR]
 
-`--profile DIR` runs one hook round under py-spy (`DIR/hook.txt`, collapsed stacks of
-the gunicorn workers, GIL holder only) and prints the share of each step of a request
-(PROFILE_STEPS) and the frames with the most samples of their own.
+`--profile DIR` runs one hook round and one ingest round under py-spy (`DIR/hook.txt`,
+`DIR/ingest.txt`: collapsed stacks of the gunicorn workers, GIL holder only) and prints,
+for each, the share of each step of a request (PROFILE_STEPS) and the frames with the
+most samples of their own.
 """
 
 import hashlib
@@ -61,6 +65,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import harness, load
@@ -72,6 +77,7 @@ from django_q.models import OrmQ  # noqa: E402
 
 from bench.urls import BARE_VIEW_PATH, ONE_INSERT_VIEW_PATH  # noqa: E402
 from stations.api_keys import api_key_create  # noqa: E402
+from stations.inbound import track_plays_announce  # noqa: E402
 from stations.models import Station, TrackPlay  # noqa: E402
 from webhooks.choices import DeliveryStatus, InboundOutcome, InboundStatus  # noqa: E402
 from webhooks.event_types import NEWTRACK  # noqa: E402
@@ -162,6 +168,7 @@ def recorded_rows() -> Counter:
     """What the hook writes, counted in one statement (one snapshot)."""
     tables = {
         "track_plays": f"{TrackPlay._meta.db_table}",
+        "pending_plays": f"{TrackPlay._meta.db_table} WHERE event_pending",
         "events": f"{Event._meta.db_table} WHERE event_type = %(newtrack)s",
         "pending_deliveries": f"{Delivery._meta.db_table} WHERE status = %(pending)s",
         "accepted_requests": f"{InboundRequest._meta.db_table} "
@@ -250,13 +257,48 @@ def totals(runs: list[dict]) -> Counter:
     return counted
 
 
+@dataclass(frozen=True)
+class Announced:
+    plays: int
+    seconds: float
+    counts: Counter
+
+    @property
+    def rate(self) -> float:
+        return self.plays / self.seconds
+
+    @property
+    def complete(self) -> bool:
+        """None left pending, one event and one pending delivery per play (the floor's
+        view writes plays too, with no event)."""
+        c = self.counts
+        return c["pending_plays"] == 0 and c["events"] == c["pending_deliveries"] == self.plays
+
+    @property
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"{c['events']:,} events, {c['pending_deliveries']:,} pending deliveries, "
+            f"{c['pending_plays']:,} plays left"
+        )
+
+
+def announce_all() -> Announced:
+    """Announce every pending play as a worker does once it hears of them, and time it."""
+    plays = recorded_rows()["pending_plays"]
+    started = time.perf_counter()
+    while track_plays_announce(limit=500):
+        pass
+    return Announced(plays, time.perf_counter() - started, recorded_rows())
+
+
 def all_recorded(hooks: list[dict], ingests: list[dict]) -> bool:
-    """Each hook run wrote as many plays, events and pending deliveries, and each ingest
-    run as many accepted pending requests (and nothing else), at least one per 2xx answer
-    and at most one per request sent, and no task (both announce; no cluster runs here to
-    hear it)."""
+    """Each hook run wrote as many pending plays, and each ingest run as many accepted
+    pending requests (and nothing else), at least one per 2xx answer and at most one per
+    request sent, and no task (both announce; no cluster runs here to hear it)."""
     hooks_ok = all(
-        run["rows"]["track_plays"] == run["rows"]["events"] == run["rows"]["pending_deliveries"]
+        run["rows"]["track_plays"] == run["rows"]["pending_plays"]
+        and run["rows"]["events"] == 0
         and run["ok"] <= run["rows"]["track_plays"] <= run["sent"]
         and run["rows"]["accepted_requests"] == 0
         and run["queued_tasks"] == 0
@@ -270,23 +312,30 @@ def all_recorded(hooks: list[dict], ingests: list[dict]) -> bool:
     )
 
 
-# Where a hook request's time goes: (label, frames that all are in the stack, a frame that
-# is not), each step counted inclusively.
-PROFILE_STEPS = [
-    ("Django + DRF + gunicorn, request to response", ("handle_request",), None),
-    ("API key authentication (with the health-check query)", ("perform_authentication",), None),
-    ("throttle", ("check_throttles",), None),
-    ("report validation", ("BaseSerializer.is_valid",), None),
-    ("track_play_record: its transaction", ("track_play_record",), None),
-    ("  TrackPlay insert", ("track_play_record", "QuerySet.create"), None),
-    ("  webhooks query", ("track_play_record", "QuerySet._fetch_all"), None),
-    ("  publish_batch: event + delivery inserts", ("publish_batch", "insert_all"), None),
-    ("  the announcement (NOTIFY)", ("announce_due_deliveries",), None),
-    ("answer serializer", ("Serializer.data",), None),
-]
+# Where a request's time goes, per view: (label, frames that all are in the stack, a frame
+# that is not), each step counted inclusively.
+REQUEST = ("Django + DRF + gunicorn, request to response", ("handle_request",), None)
+PROFILE_STEPS = {
+    "hook": [
+        REQUEST,
+        ("API key authentication (with the health-check query)", ("perform_authentication",), None),
+        ("throttle", ("check_throttles",), None),
+        ("report validation", ("BaseSerializer.is_valid",), None),
+        ("track_play_receive: the play's INSERT (and NOTIFY)", ("track_play_receive",), None),
+        ("answer serializer", ("Serializer.data",), None),
+    ],
+    "ingest": [
+        REQUEST,
+        ("source lookup by token (with the health-check query)", ("source_for_token",), None),
+        ("decrypting the source's secret", ("verifier_config",), None),
+        ("verification", ("receipt.py", "verify"), "verifier_config"),
+        ("reading the body", ("read_body",), None),
+        ("the request's INSERT (and NOTIFY)", ("insert_announced",), None),
+    ],
+}
 
 
-def print_profile(raw: Path, top: int = 15) -> None:
+def print_profile(raw: Path, steps_of: list[tuple], top: int = 15) -> None:
     """Share of the samples in requests per step, and the frames with most self samples."""
     steps, own, total = Counter(), Counter(), 0
     for line in raw.read_text().splitlines():
@@ -295,28 +344,34 @@ def print_profile(raw: Path, top: int = 15) -> None:
             continue
         total += int(count)
         own[stack.rsplit(";", 1)[-1]] += int(count)
-        for label, frames, not_under in PROFILE_STEPS:
+        for label, frames, not_under in steps_of:
             if all(f in stack for f in frames) and not (not_under and not_under in stack):
                 steps[label] += int(count)
     print(f"\npy-spy: {total} samples in gunicorn requests (GIL held); share per step:")
-    for label, _, _ in PROFILE_STEPS:
+    for label, _, _ in steps_of:
         print(f"{steps[label] / total:7.1%}  {label}")
     print("frames with the most self samples:")
     for frame, count in own.most_common(top):
         print(f"{count / total:7.1%}  {frame}")
 
 
-def profile_hook(profile: Path) -> None:
-    """One warm hook run under py-spy (its rate is not comparable)."""
+def profile_views(profile: Path) -> None:
+    """One warm run of the hook and one of the ingest endpoint under py-spy (their rates
+    are not comparable to the measured ones)."""
     profile.mkdir(parents=True, exist_ok=True)
-    keys, _ = seed_stations(STATIONS)
-    requests = load.keyed(keys, json.dumps(TRACK_REPORT))
+    keys, ingest_paths = seed_stations(STATIONS)
+    requests = {
+        "hook": load.keyed(keys, json.dumps(TRACK_REPORT)),
+        "ingest": ingest_requests(ingest_paths),
+    }
     with serve(profile) as server:
-        wrk(server.url(HOOK_PATH), requests, WARMUP_S, profile)
-        with harness.py_spy(server.process.pid, profile / "hook.txt", rate=250):
-            hook = wrk(server.url(HOOK_PATH), requests, ROUND_S, profile)
-    print(f"hook under py-spy: {hook['ok'] / hook['seconds']:,.0f}/s, {hook}")
-    print_profile(profile / "hook.txt")
+        for name, steps_of in PROFILE_STEPS.items():
+            url = server.url(VIEWS[name])
+            wrk(url, requests[name], WARMUP_S, profile)
+            with harness.py_spy(server.process.pid, profile / f"{name}.txt", rate=250):
+                measured = wrk(url, requests[name], ROUND_S, profile)
+            print(f"\n{name} under py-spy: {measured['ok'] / measured['seconds']:,.0f}/s")
+            print_profile(profile / f"{name}.txt", steps_of)
 
 
 def run() -> list[harness.Row]:
@@ -326,10 +381,11 @@ def run() -> list[harness.Row]:
     requests = dict.fromkeys(VIEWS, reports) | {"ingest": ingest_requests(ingest_paths)}
     with serve(tmp) as server:
         runs = load_rounds(server, requests, tmp)
+    announced = announce_all()
     bare, floor, hook, ingest = (rate(runs[name]) for name in VIEWS)
     counted = {name: totals(view_runs) for name, view_runs in runs.items()}
     every_2xx = not any(t["other"] or t["socket_errors"] for t in counted.values())
-    recorded = every_2xx and all_recorded(runs["hook"], runs["ingest"])
+    recorded = every_2xx and all_recorded(runs["hook"], runs["ingest"]) and announced.complete
     if recorded:
         shutil.rmtree(tmp)  # kept, with gunicorn's log, only when a check failed
     else:
@@ -368,12 +424,20 @@ def run() -> list[harness.Row]:
                 f"{name} {counted[name]['ok']:,} 2xx of {counted[name]['sent']:,} sent"
                 for name in VIEWS
             ),
-            f"hook: {hooks['track_plays']:,} plays, {hooks['events']:,} events, "
-            f"{hooks['pending_deliveries']:,} pending deliveries; ingest: "
-            f"{ingests['accepted_requests']:,} accepted requests; no task written",
+            f"hook: {hooks['track_plays']:,} plays; ingest: "
+            f"{ingests['accepted_requests']:,} accepted requests; no task written; "
+            f"announced: {announced.summary}",
             "",
-            "all 2xx, 1 record of each per request",
+            "all 2xx, 1 record of each per request, 1 event per play",
             harness.verdict(recorded),
+        ),
+        harness.Row(
+            "6. one worker announcing the hook's plays (event + delivery each)",
+            f"{hook:,.0f}/s (the hook's rate)",
+            f"{announced.rate:,.0f}/s ({announced.plays:,} plays)",
+            f"{announced.rate / hook:.2f}",
+            "-",
+            harness.verdict(None),
         ),
         harness.Row(
             "6. latency under that load (wrk, over all connections): hook; ingest",
@@ -388,8 +452,8 @@ def run() -> list[harness.Row]:
 
 
 def main() -> None:
-    args = harness.arguments(__doc__, profile="py-spy one hook run into this dir")
-    harness.run_and_report(run, args.parse_args(), profile=profile_hook)
+    args = harness.arguments(__doc__, profile="py-spy one hook and one ingest run into this dir")
+    harness.run_and_report(run, args.parse_args(), profile=profile_views)
 
 
 if __name__ == "__main__":

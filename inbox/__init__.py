@@ -1,9 +1,9 @@
 """The inbox: a durable row per inbound report, written in one statement before the hook
 answers, and processed by the workers right after.
 
-The inbound gateway uses it (webhooks: an accepted InboundRequest). The now-playing hook
-does not yet: it still raises its event before answering (bench/README.md says what moving
-it here would gain and cost).
+Two kinds of rows use it: the inbound gateway's accepted requests (webhooks: an
+InboundRequest) and the plays the now-playing hooks record (stations.inbound: a TrackPlay
+whose event is pending).
 
 - **write** (`inbox.rows.insert_announced`): one INSERT, committed on its own; on
   PostgreSQL the same statement NOTIFYs the row's channel, so the announcement commits

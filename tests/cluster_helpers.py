@@ -10,7 +10,7 @@ from django.db import connection
 
 import processes
 
-__all__ = ["django_env", "start_cluster"]
+__all__ = ["django_env", "start_cluster", "waiting_on_a_lock"]
 
 CLUSTER_DEFAULTS = {
     "WEBHOOKS_REQUEST_TIMEOUT_S": "2",
@@ -44,3 +44,14 @@ def django_env(database_url: str | None = None, **extra_env: str) -> dict[str, s
 def start_cluster(**extra_env: str) -> subprocess.Popen:
     """A cluster of two workers with short timeouts, so crashes are over quickly."""
     return processes.start_cluster(django_env(**{**CLUSTER_DEFAULTS, **extra_env}))
+
+
+def waiting_on_a_lock(table: str) -> bool:
+    """Whether a session (a worker's) waits on a lock to INSERT INTO `table` (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query ILIKE %s",
+            [f'%INSERT INTO "{table}"%'],
+        )
+        return cursor.fetchone()[0] > 0

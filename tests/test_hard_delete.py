@@ -3,8 +3,11 @@ receivers may fetch them at any time after a message (a `delete` included), and 
 removed for real would answer 404 for an object they were never told is gone. Records
 nobody was told about are removed."""
 
+import threading
+import time
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from stations.models import Item, Program
 from stations.signals import PurgeRefused
@@ -12,6 +15,8 @@ from tests.factories import ItemFactory, ProgramFactory, StationFactory, Webhook
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
+
+GUARD_S = 30  # a failure guard: a passing run never waits this long
 
 
 def test_a_record_no_push_webhook_heard_of_is_removed():
@@ -55,3 +60,39 @@ def test_only_the_same_model_counts():
     Event.objects.filter(model_id=item.pk).update(model_id=program.pk)
     program.hard_delete()
     assert not Program.all_objects.filter(pk=program.pk).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_purge_waits_for_a_change_being_committed_and_then_refuses():
+    """A record never announced, changed by another transaction (its first push message
+    written, not yet committed) while it is hard-deleted: the purge waits for that commit
+    and sees the message."""
+    station = StationFactory()
+    program = ProgramFactory(station=station)  # before the webhook: never announced
+    WebhookFactory(station=station, name="Schedule", event_type="push")
+    changed, committing = threading.Event(), threading.Event()
+
+    def change_and_commit_later():
+        try:
+            with transaction.atomic():
+                renamed = Program.objects.get(pk=program.pk)
+                renamed.title = "Renamed"
+                renamed.save()
+                changed.set()
+                committing.wait(GUARD_S)
+                time.sleep(0.5)  # the purge is waiting by now
+        finally:
+            connection.close()
+
+    changer = threading.Thread(target=change_and_commit_later)
+    changer.start()
+    try:
+        assert changed.wait(GUARD_S)
+        committing.set()
+        with pytest.raises(PurgeRefused, match="Schedule"):
+            Program.all_objects.get(pk=program.pk).hard_delete()
+    finally:
+        committing.set()
+        changer.join(GUARD_S)
+    assert Program.all_objects.filter(pk=program.pk).exists()

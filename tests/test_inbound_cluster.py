@@ -16,7 +16,7 @@ from werkzeug import Response
 
 import processes
 from stations.models import TrackPlay
-from tests.cluster_helpers import django_env, start_cluster
+from tests.cluster_helpers import django_env, start_cluster, waiting_on_a_lock
 from tests.factories import InboundSourceFactory, StationFactory, WebhookFactory
 from tests.fake_services import FakeDiscord
 from tests.inbound_helpers import XTRA_NEWTRACK, as_bytes, post, xtra_headers
@@ -99,16 +99,6 @@ def test_an_xtra_track_sent_to_the_web_process_reaches_the_webhooks(
     assert "processed" in html and event.message_id in html
 
 
-def _waiting_on_a_lock(table: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query ILIKE %s",
-            [f'%INSERT INTO "{table}"%'],
-        )
-        return cursor.fetchone()[0] > 0
-
-
 def test_a_worker_killed_between_the_answer_and_the_end_of_processing_loses_nothing(
     client, now_playing, queue_not_sync
 ):
@@ -126,12 +116,12 @@ def test_a_worker_killed_between_the_answer_and_the_end_of_processing_loses_noth
         second_body = as_bytes({**XTRA_NEWTRACK, "timestamp": "2026-01-26T14:35:00Z"})
         second = post(client, source, second_body, xtra_headers(second_body, SECRET))
         assert second.status_code == 202
-        assert processes.wait_for(lambda: _waiting_on_a_lock(plays), GUARD_S)
+        assert processes.wait_for(lambda: waiting_on_a_lock(plays), GUARD_S)
         # when the whole cluster is SIGKILLed in the middle of processing
         processes.kill_group(cluster)
     finally:
         blocker.close()
-    assert processes.wait_for(lambda: not _waiting_on_a_lock(plays), GUARD_S)
+    assert processes.wait_for(lambda: not waiting_on_a_lock(plays), GUARD_S)
     # then nothing of it stayed: both requests wait, and no play or event was written
     assert set(InboundRequest.objects.values_list("status", flat=True)) == {"pending"}
     assert not TrackPlay.objects.exists() and not Event.objects.exists() and not got

@@ -3,15 +3,14 @@ and its inbox worker when inbox rows arrive.
 
 Each worker process runs the engine (webhooks.engine.Sender, a coordinator thread and an
 event-loop thread), the inbox worker (inbox.InboxWorker: the gateway's accepted inbound
-requests) and one
-poller thread. The poller knows these kinds of due work, each announced on a channel of
-its own. It wakes a kind when its announcement arrives (on PostgreSQL it LISTENs on a
-connection of its own, and the NOTIFY of a commit wakes it at once) and every
-WEBHOOKS_DISPATCH_POLL_S besides, however busy the other channels are: for retries,
-delayed sends, leases left by a dead worker, rows whose announcement was lost. An
-announcement on its own wakes at once; a burst makes at most one wake-up per
-MIN_LOOK_INTERVAL_S. Claims are atomic, so a needless wake-up costs a query, never a
-duplicate.
+requests, and the plays the now-playing hooks recorded) and one poller thread. The
+poller knows these kinds of due work, each announced on a channel of its own. It wakes a
+kind when its announcement arrives (on PostgreSQL it LISTENs on a connection of its own,
+and the NOTIFY of a commit wakes it at once) and every WEBHOOKS_DISPATCH_POLL_S besides,
+however busy the other channels are: for retries, delayed sends, leases left by a dead
+worker, rows whose announcement was lost. An announcement on its own wakes at once; a
+burst makes at most one wake-up per MIN_LOOK_INTERVAL_S. Claims are atomic, so a
+needless wake-up costs a query, never a duplicate.
 
 Deliveries never ride on django-q2's task queue, so a stuck queue (a worker process killed
 while it waited for a task takes the queue's lock with it, django-q2 issue #23) does not
@@ -31,6 +30,7 @@ from django.db import connection
 from django_q.conf import Conf
 
 from inbox import InboxWorker, Processor
+from stations.inbound import TRACK_PLAYS_CHANNEL, track_plays_announce
 from webhooks import queueing
 from webhooks.engine import Sender
 from webhooks.gateway import processing
@@ -120,7 +120,10 @@ def _poll_forever(wakers: dict[str, Callable[[], None]]) -> None:
 
 def inbox_processors() -> list[Processor]:
     """The kinds of inbox rows the workers process (see the inbox package)."""
-    return [Processor(processing.INBOUND_CHANNEL, processing.process_due_requests)]
+    return [
+        Processor(processing.INBOUND_CHANNEL, processing.process_due_requests),
+        Processor(TRACK_PLAYS_CHANNEL, track_plays_announce),
+    ]
 
 
 _sender: Sender | None = None

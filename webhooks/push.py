@@ -21,7 +21,7 @@ from webhooks.models import Delivery, Event, JobCounter, Webhook
 from webhooks.publish import Draft, publish_batch
 from webhooks.selectors import webhooks_for
 
-__all__ = ["next_job_ids", "publish_push_changes", "webhooks_told_about"]
+__all__ = ["hold_job_counters", "next_job_ids", "publish_push_changes", "webhooks_told_about"]
 
 
 def next_job_ids(station_id: int, count: int) -> range:
@@ -38,6 +38,14 @@ def next_job_ids(station_id: int, count: int) -> range:
         )
         last = cursor.fetchone()[0]
     return range(last - count + 1, last + 1)
+
+
+def hold_job_counters(station_ids) -> None:
+    """Lock the stations' counters until the caller's transaction ends: push messages
+    being published for them are committed first, and the next wait (in id order, so two
+    holders cannot deadlock)."""
+    for station_id in sorted(station_ids):
+        next_job_ids(station_id, 0)
 
 
 def publish_push_changes(

@@ -28,6 +28,7 @@ def _records_changed(sender, changes, **_kwargs) -> None:
 
 
 def _records_purging(sender, model, rows, **_kwargs) -> None:
+    push.hold_job_counters({station_id for _, station_id in rows})
     if told := push.webhooks_told_about(model=model, rows=rows):
         names = ", ".join(sorted(set().union(*told.values())))
         ids = ", ".join(str(pk) for pk in sorted(told))

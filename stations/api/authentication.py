@@ -1,6 +1,7 @@
 """API-key authentication for DRF: `api-key: <key>` or `Authorization: Bearer <key>`.
 
-The authenticated request has `request.auth` = the ApiKey (with its station) and
+The authenticated request has `request.auth` = the ApiKey (use its `station_id`: the
+station is loaded only when first used) and
 `request.user` = an ApiClient, so permissions, throttles and the schema all see the key.
 A wrong key counts against the client's address (stations.api.key_failures).
 """

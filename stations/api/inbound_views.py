@@ -1,7 +1,7 @@
 """Inbound hooks: now playing, encoder status, and Icecast's metadata update.
 
 Thin views: they authenticate, validate and call stations.inbound, which records the
-report and raises the xtra-style event.
+report and raises the xtra-style event (the now-playing hooks: right after answering).
 """
 
 import base64
@@ -29,7 +29,7 @@ from stations.api.serializers import (
 )
 from stations.choices import TrackSource
 from stations.icecast import IcecastQueryError, iceresponse, parse_metadata_query
-from stations.inbound import encoder_report_status, track_play_record
+from stations.inbound import encoder_report_status, track_play_receive
 from stations.models import Encoder, Stream, TrackPlay
 from stations.models.public_ids import ENCODER_PUBLIC_ID
 from stations.monitor import report_stream_status
@@ -40,16 +40,20 @@ __all__ = ["EncoderStatusView", "IcecastMetadataView", "StreamStatusView", "Trac
 class TrackPlayView(APIView):
     @extend_schema(
         summary="Report the track that started playing",
-        description="Records the play and raises `station.studio.newtrack` to the "
-        "station's now-playing webhooks. `track.id` in the event is the `id` answered.",
+        description="Records the play and answers 201 once it is stored; "
+        "`station.studio.newtrack` goes to the station's now-playing webhooks right after, "
+        "in the order the plays arrived. `track.id` in the event is the `id` answered.",
         request=TrackReportSerializer,
         responses={201: TrackPlaySerializer},
     )
     def post(self, request):
         report = TrackReportSerializer(data=request.data)
         report.is_valid(raise_exception=True)
-        with acting_as(api_key_id=request.auth.pk):
-            play = track_play_record(station=request.auth.station, **report.validated_data)
+        play = track_play_receive(
+            station_id=request.auth.station_id,
+            api_key_id=request.auth.pk,
+            **report.validated_data,
+        )
         return Response(TrackPlaySerializer(play).data, status=status.HTTP_201_CREATED)
 
 
@@ -181,13 +185,13 @@ class IcecastMetadataView(APIView):
             update = parse_metadata_query(query)
         except IcecastQueryError as error:
             return _iceresponse(str(error), http_status=status.HTTP_400_BAD_REQUEST)
-        with acting_as(api_key_id=request.auth.pk):
-            track_play_record(
-                station=request.auth.station,
-                title=update.title[: self._TITLE_MAX],
-                artist=update.artist[: self._ARTIST_MAX],
-                source=TrackSource.ICECAST,
-            )
+        track_play_receive(
+            station_id=request.auth.station_id,
+            api_key_id=request.auth.pk,
+            title=update.title[: self._TITLE_MAX],
+            artist=update.artist[: self._ARTIST_MAX],
+            source=TrackSource.ICECAST,
+        )
         return _iceresponse(
             "Metadata update successful", http_status=status.HTTP_200_OK, success=True
         )

@@ -57,7 +57,7 @@ class StationObjectField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(pk)
 
     def get_queryset(self):
-        queryset = super().get_queryset().filter(station=self.context["request"].auth.station)
+        queryset = super().get_queryset().filter(station_id=self.context["request"].auth.station_id)
         live = queryset.filter(deleted_at__isnull=True)
         instance = getattr(self.parent, "instance", None)
         current_id = getattr(instance, f"{self.source}_id", None) if instance else None

@@ -56,7 +56,7 @@ class SoftDeleteQuerySet(models.QuerySet):
     def hard_delete(self):
         """Remove the rows for real, or none of them (PurgeRefused): see _purge."""
         with transaction.atomic(using=self.db):  # a refusal leaves the caller's intact
-            _purge(self.model, list(self.values_list("pk", "station_id")))
+            _purge(self.model, list(self.select_for_update().values_list("pk", "station_id")))
             return super().delete()
 
 
@@ -65,7 +65,12 @@ def _purge(model, rows: list[tuple[int, int]]) -> None:
     raise PurgeRefused): its receiver may fetch the object after any message, `delete`
     included, and would get a 404 for an object it was never told is gone. A `delete`
     sent now would not help: the row must stay for that fetch. So such records are
-    soft-deleted and stay; rows nobody was told about are removed."""
+    soft-deleted and stay; rows nobody was told about are removed.
+
+    The caller has locked `rows`, so a change of one still being committed is waited for,
+    and a later one waits for the purge (and then finds no row to change); the receivers
+    then hold the stations' push counters, so a message being published about them
+    (a resync's) is seen before the check."""
     if rows:
         records_purging.send(sender=model, model=model._meta.model_name, rows=rows)
 
@@ -175,5 +180,6 @@ class StationRecord(models.Model):
     def hard_delete(self):
         """Remove the row for real, unless a push webhook was told about it (see _purge)."""
         with transaction.atomic(using=self._state.db):
-            _purge(type(self), [(self.pk, self.station_id)])
+            rows = type(self).all_objects.select_for_update().filter(pk=self.pk)
+            _purge(type(self), list(rows.values_list("pk", "station_id")))
             return super().delete()

@@ -32,7 +32,10 @@ class Encoder(models.Model):
 class TrackPlay(models.Model):
     """A track that started playing at the station, as a playout system reported it.
 
-    `public_id` is the `track.id` (`med_...`) of the `station.studio.newtrack` event."""
+    `public_id` is the `track.id` (`med_...`) of the `station.studio.newtrack` event.
+    A play reported to the hooks is an inbox row (stations.inbound.track_play_receive):
+    `event_pending` until a worker has raised its event; `api_key_id` is the key that
+    reported it, the event's actor."""
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="track_plays")
     public_id = models.CharField(
@@ -47,10 +50,19 @@ class TrackPlay(models.Model):
     )
     source = models.CharField(max_length=16, choices=TrackSource.choices)
     played_at = models.DateTimeField(default=timezone.now)
+    event_pending = models.BooleanField(default=False, editable=False)
+    api_key_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-played_at"]
-        indexes = [models.Index(fields=["station", "-played_at"])]
+        indexes = [
+            models.Index(fields=["station", "-played_at"]),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(event_pending=True),
+                name="trackplay_event_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.artist} - {self.title}" if self.artist else self.title

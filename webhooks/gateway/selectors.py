@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -22,20 +23,26 @@ __all__ = [
 ]
 
 DASHBOARD_WINDOW = timedelta(hours=24)
+_TOKEN_LOOKUP_FIELDS = ("enabled", "token_hash", "previous_token_hash", "previous_token_expires_at")
 
 
 def source_for_token(token: str, *, now: datetime) -> InboundSource | None:
     """The enabled source whose URL token is `token`, or whose previous token it is while
-    the rotation's overlap lasts; None otherwise."""
+    the rotation's overlap lasts; None otherwise.
+
+    Raw SQL, because every request to the ingest endpoint starts here, and the ORM
+    compiling the same query each time took about half of the endpoint's CPU."""
     hashed = hash_token(token)
-    return (
-        InboundSource.objects.filter(
-            Q(token_hash=hashed) | Q(previous_token_hash=hashed, previous_token_expires_at__gt=now),
-            enabled=True,
-        )
-        .order_by("pk")
-        .first()
+    opts, quote = InboundSource._meta, connection.ops.quote_name
+    column = {name: quote(opts.get_field(name).column) for name in _TOKEN_LOOKUP_FIELDS}
+    sql = (
+        f"SELECT * FROM {quote(opts.db_table)} WHERE {column['enabled']} AND "
+        f"({column['token_hash']} = %s OR ({column['previous_token_hash']} = %s "
+        f"AND {column['previous_token_expires_at']} > %s)) "
+        f"ORDER BY {quote(opts.pk.column)} LIMIT 1"
     )
+    params = [hashed, hashed, connection.ops.adapt_datetimefield_value(now)]
+    return next(iter(InboundSource.objects.raw(sql, params)), None)
 
 
 @dataclass(frozen=True)
