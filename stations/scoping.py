@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, ValidationError
+from django.db import NotSupportedError
 from django.db.models import QuerySet
 from unfold.admin import ModelAdmin
 
@@ -17,9 +18,11 @@ from stations.models import Station
 from stations.permissions import HubPermissions
 
 __all__ = [
+    "CheckedLookupsAdmin",
     "ListEditableForm",
     "ScopedRelatedFilter",
     "StationScopedAdmin",
+    "errors_of_shown_fields",
     "scope_to_operator",
     "stations_for",
 ]
@@ -60,27 +63,43 @@ def _station_path_of(model) -> str | None:
     return None
 
 
+def errors_of_shown_fields(errors: ValidationError, fields) -> ValidationError:
+    """`errors` (a model's checks) with those of fields the form lacks moved to the form's
+    own errors, as "field: message": Django's form raises ValueError on an error of a
+    field it does not have (a 500)."""
+    if not hasattr(errors, "error_dict"):
+        return errors
+    shown, hidden = {}, []
+    for field, messages in errors.error_dict.items():
+        if field in fields or field == NON_FIELD_ERRORS:
+            shown[field] = messages
+        else:
+            hidden += [f"{field}: {m}" for error in messages for m in error.messages]
+    if hidden:
+        shown[NON_FIELD_ERRORS] = [*shown.get(NON_FIELD_ERRORS, []), *hidden]
+    return ValidationError(shown)
+
+
 class ListEditableForm(forms.ModelForm):
     """A row of a list's inline edits (`list_editable`). The model's clean() may object to a
     field the list does not show (a webhook whose saved URL no longer passes the target
-    check, or a row whose id names nothing the user may edit, built as a new object):
-    Django's form raises ValueError on such an error (a 500); here it shows on the row."""
+    check, or a row whose id names nothing the user may edit, built as a new object): the
+    error shows on the row."""
 
     def _update_errors(self, errors):
-        if hasattr(errors, "error_dict"):
-            shown, hidden = {}, []
-            for field, messages in errors.error_dict.items():
-                if field in self.fields or field == NON_FIELD_ERRORS:
-                    shown[field] = messages
-                else:
-                    hidden += [f"{field}: {m}" for error in messages for m in error.messages]
-            if hidden:
-                shown[NON_FIELD_ERRORS] = [*shown.get(NON_FIELD_ERRORS, []), *hidden]
-            errors = ValidationError(shown)
-        super()._update_errors(errors)
+        super()._update_errors(errors_of_shown_fields(errors, self.fields))
 
 
-class StationScopedAdmin(HubPermissions, ModelAdmin):
+class CheckedLookupsAdmin(admin.ModelAdmin):
+    """An admin whose list page refuses a query string it cannot turn into SQL with the
+    admin's "?e=1" page, as it refuses an unknown filter, instead of a 500. Every admin of
+    the hub's site is one (the system tables' too)."""
+
+    def get_changelist(self, request, **kwargs):
+        return _refusing_bad_lookup_values(super().get_changelist(request, **kwargs))
+
+
+class StationScopedAdmin(HubPermissions, CheckedLookupsAdmin, ModelAdmin):
     """What the user may do is their role's (stations/permissions.py); where, their
     stations'."""
 
@@ -91,9 +110,6 @@ class StationScopedAdmin(HubPermissions, ModelAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, **{"form": ListEditableForm, **kwargs})
-
-    def get_changelist(self, request, **kwargs):
-        return _refusing_bad_lookup_values(super().get_changelist(request, **kwargs))
 
     def _scope_choices(self, db_field, request, kwargs):
         path = _station_path_of(db_field.related_model)
@@ -111,20 +127,31 @@ class StationScopedAdmin(HubPermissions, ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+# Lookups a list's query string cannot give a usable value: a range gets one text, which
+# the database layer reads character by character as its bounds, and `contained_by` (of
+# django.contrib.postgres) one it reads as a range literal; a pattern may be one the
+# database refuses only when it runs the query (each database has its own syntax).
+REFUSED_LOOKUPS = {"range", "contained_by", "regex", "iregex"}
+
+
 def _refusing_bad_lookup_values(changelist_class: type) -> type:
-    """The list page's ChangeList, refusing a filter value the database layer cannot turn
-    into SQL (`created_at__year=0`): Django checks lookups when it builds the query but
-    some values fail only when it is compiled, which would be a 500; the admin answers
-    IncorrectLookupParameters with its "?e=1" page instead."""
+    """The list page's ChangeList, refusing a query string the database layer cannot turn
+    into SQL (`created_at__year=0`, a lookup of REFUSED_LOOKUPS): Django checks lookups
+    when it builds the query but some fail only when it is compiled or run, which would
+    be a 500; the admin answers IncorrectLookupParameters with its "?e=1" page instead, as
+    for an unknown filter. (A NUL character the site refuses: config.admin_site.)"""
 
     class CheckedChangeList(changelist_class):
         def get_queryset(self, request, exclude_parameters=None):
+            for key in request.GET:
+                if key.rpartition("__")[2] in REFUSED_LOOKUPS:
+                    raise IncorrectLookupParameters(f"{key}: lookup not offered")
             queryset = super().get_queryset(request, exclude_parameters)
             try:
                 queryset.query.sql_with_params()
             except EmptyResultSet:  # a filter that matches nothing is a valid one
                 pass
-            except (ValueError, OverflowError) as error:
+            except (ValueError, OverflowError, NotImplementedError, NotSupportedError) as error:
                 raise IncorrectLookupParameters(error) from error
             return queryset
 

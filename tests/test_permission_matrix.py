@@ -8,28 +8,23 @@ act must write an admin history entry (LogEntry) for what they acted on; forbidd
 answer 403 (pages) or are not offered (actions), and act on nothing. Another station's
 objects are out of reach for everyone but superusers."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from stations.models import TrackPlay
 from stations.permissions import ADMIN, OPERATOR, VIEWER
 from tests import factories
-from tests.inbound_helpers import XTRA_NEWTRACK, as_bytes
-from tests.webhook_helpers import publish_track_unqueued
-from webhooks.models import InboundRequest, ResyncJob
+from tests.admin_objects import STAFF, SUPERUSER, SYSTEM_APPS, client_of, object_of
+from webhooks.models import InboundSource
 
 pytestmark = pytest.mark.django_db
 
-STAFF = "staff without a role"
-SUPERUSER = "superuser"
 NOBODY = "nobody"  # not even superusers: the admin forbids it (logs, revoke-only keys)
 RANKS = [STAFF, VIEWER, OPERATOR, ADMIN, SUPERUSER]  # each may do what those before may
 
@@ -63,8 +58,6 @@ MODELS = {
     "webhooks.delivery": LOG,
     "webhooks.resyncjob": PRUNABLE_LOG,
 }
-# Admins of the system tables: superusers only.
-SYSTEM_APPS = {"auth", "django_q"}
 
 # Every action: the least role that may run it.
 RECORDS = ["program", "broadcast", "item", "presenter", "contact", "campaign"]
@@ -104,72 +97,9 @@ PAGES = {
 STOCK_PAGES = {"changelist", "add", "change", "delete", "history"}
 
 
-def _rejected_request(station) -> InboundRequest:
-    """A request to an inbound source that failed verification (no signature)."""
-    source = factories.InboundSourceFactory(station=station)
-    body = as_bytes(XTRA_NEWTRACK)
-    Client().post(f"/in/{source.token}/", data=body, content_type="application/json")
-    return InboundRequest.objects.get(source=source)
-
-
-def _object_of(label: str, station):
-    """An object of `label` at `station`, as the admin would list it."""
-
-    def webhook():
-        return factories.WebhookFactory(station=station, name=f"{station.name} hook")
-
-    made = {
-        "stations.station": lambda: station,
-        "stations.program": lambda: factories.ProgramFactory(station=station),
-        "stations.broadcast": lambda: factories.BroadcastFactory(station=station),
-        "stations.item": lambda: factories.ItemFactory(station=station),
-        "stations.presenter": lambda: factories.PresenterFactory(station=station),
-        "stations.contact": lambda: factories.ContactFactory(station=station),
-        "stations.campaign": lambda: factories.CampaignFactory(station=station),
-        "stations.stream": lambda: factories.StreamFactory(station=station),
-        "stations.encoder": lambda: factories.EncoderFactory(station=station),
-        "stations.streamcheck": lambda: factories.StreamCheckFactory(
-            stream=factories.StreamFactory(station=station)
-        ),
-        "stations.trackplay": lambda: TrackPlay.objects.create(
-            station=station, title="Hey Jude", source="api"
-        ),
-        "stations.apikey": lambda: factories.ApiKeyFactory(station=station),
-        "webhooks.webhook": lambda: factories.WebhookFactory(
-            station=station, event_type="push", url="http://127.0.0.1:9/hook"
-        ),
-        "webhooks.alertpolicy": lambda: factories.AlertPolicyFactory(station=station),
-        "webhooks.inboundsource": lambda: factories.InboundSourceFactory(station=station),
-        "webhooks.inboundrequest": lambda: _rejected_request(station),
-        "webhooks.delivery": lambda: publish_track_unqueued(webhook()).deliveries.get(),
-        "webhooks.resyncjob": lambda: ResyncJob.objects.create(
-            webhook=webhook(),
-            status=ResyncJob.Status.DONE,
-            window_start=datetime(2026, 2, 2, tzinfo=UTC),
-            window_end=datetime(2026, 2, 9, tzinfo=UTC),
-        ),
-    }
-    return made[label]()
-
-
-def _model_admin(label: str) -> admin.ModelAdmin:
-    return next(a for m, a in admin.site._registry.items() if m._meta.label_lower == label)
-
-
 @pytest.fixture
 def stations():
     return factories.StationFactory(name="Own FM"), factories.StationFactory(name="Other FM")
-
-
-def _client_of(role, stations, django_user_model, client):
-    user = django_user_model.objects.create_user(
-        "user", password="x", is_staff=True, is_superuser=role == SUPERUSER
-    )
-    if role in (VIEWER, OPERATOR, ADMIN):
-        user.groups.add(Group.objects.get(name=role))
-    stations[0].operators.add(user)
-    client.force_login(user)
-    return client
 
 
 def _history(obj) -> list[str]:
@@ -208,10 +138,10 @@ def test_the_matrix_covers_every_admin_url_and_action():
 def test_stock_pages(label, role, stations, django_user_model, client):
     """List, add, change, delete, history: allowed (200) or forbidden (403) as the table
     says on the own station; another station's objects "do not exist" (a redirect)."""
-    client = _client_of(role, stations, django_user_model, client)
+    client = client_of(role, stations[0], django_user_model, client)
     view, add, change, delete = MODELS[label]
     app, model = label.split(".")
-    own, other = (_object_of(label, station) for station in stations)
+    own, other = (object_of(label, station) for station in stations)
 
     def status(page, *args):
         return client.get(reverse(f"admin:{app}_{model}_{page}", args=args)).status_code
@@ -245,12 +175,12 @@ def _prepare(name: str, obj):
 def test_actions(label, name, role, stations, django_user_model, client):
     """An action is offered and runs, writing a history entry, only to the roles the table
     names, and only on the own station's objects."""
-    client = _client_of(role, stations, django_user_model, client)
+    client = client_of(role, stations[0], django_user_model, client)
     app, model = label.split(".")
     changelist = reverse(f"admin:{app}_{model}_changelist")
     allowed = may(role, ACTIONS[(label, name)])
     for station in stations:
-        obj = _object_of(label, station)
+        obj = object_of(label, station)
         _prepare(name, obj)
         page = client.get(changelist)
         if not may(role, MODELS[label][0]):
@@ -284,12 +214,12 @@ def test_own_pages(name, role, stations, django_user_model, client):
     """The pages behind the admins' buttons: 403 for roles the table leaves out, on both
     stations; for the others, on the own station they work (and write history when they
     act), on another station nothing is found (404) and nothing happens."""
-    client = _client_of(role, stations, django_user_model, client)
+    client = client_of(role, stations[0], django_user_model, client)
     least, data, acts = PAGES[name]
     app, model = name.split("_")[:2]
     label = f"{app}.{model}"
     for station in stations[:1] if name == "webhooks_webhook_preview" else stations:
-        obj = _object_of(label, station)
+        obj = object_of(label, station)
         if label == "webhooks.delivery":
             type(obj).objects.filter(pk=obj.pk).update(status="failed")
         if name.endswith("_recover"):
@@ -309,7 +239,7 @@ def test_own_pages(name, role, stations, django_user_model, client):
 
 @pytest.mark.parametrize("role", RANKS)
 def test_site_pages_show_only_own_station(role, stations, django_user_model, client):
-    client = _client_of(role, stations, django_user_model, client)
+    client = client_of(role, stations[0], django_user_model, client)
     for station in stations:
         factories.WebhookFactory(station=station, name=f"{station.name} hook")
     dashboard = client.get(reverse("admin:index"))
@@ -339,7 +269,7 @@ def test_roles_are_groups_with_exactly_their_permissions():
 
 
 def test_rotating_a_secret_shows_it_once_and_logs_it_without(stations, django_user_model, client):
-    client = _client_of(ADMIN, stations, django_user_model, client)
+    client = client_of(ADMIN, stations[0], django_user_model, client)
     webhook = factories.WebhookFactory(station=stations[0])
     response = client.post(
         reverse("admin:webhooks_webhook_changelist"),
@@ -356,7 +286,7 @@ def test_rotating_a_secret_shows_it_once_and_logs_it_without(stations, django_us
 def test_operators_change_webhooks_but_not_their_secret(stations, django_user_model, client):
     """The webhook form offers setting and removing the secret and key only to those who
     manage secrets; an operator's form has no such field, and posting one changes nothing."""
-    client = _client_of(OPERATOR, stations, django_user_model, client)
+    client = client_of(OPERATOR, stations[0], django_user_model, client)
     webhook = factories.WebhookFactory(station=stations[0])
     url = reverse("admin:webhooks_webhook_change", args=[webhook.pk])
     form = client.get(url).context["adminform"].form
@@ -416,7 +346,7 @@ def test_list_edits_of_rows_the_model_refuses_show_errors(admin_client, settings
 
 
 def test_history_says_who_did_what(stations, django_user_model, client):
-    client = _client_of(OPERATOR, stations, django_user_model, client)
+    client = client_of(OPERATOR, stations[0], django_user_model, client)
     webhook = factories.WebhookFactory(station=stations[0], enabled=False)
     client.post(
         reverse("admin:webhooks_webhook_changelist"),
@@ -425,3 +355,18 @@ def test_history_says_who_did_what(stations, django_user_model, client):
     entry = LogEntry.objects.get(object_id=str(webhook.pk))
     assert (entry.user.username, entry.change_message) == ("user", "Enabled.")
     assert timezone.now() - entry.action_time < timedelta(minutes=5)
+
+
+def test_operator_adding_a_source_without_its_secret_is_told(stations, django_user_model, client):
+    """The operator's form has no secret field: the model's "enter its secret" shows as
+    the form's own error (it was a 500: the error named a field the form lacks)."""
+    client = client_of(OPERATOR, stations[0], django_user_model, client)
+    response = client.post(
+        reverse("admin:webhooks_inboundsource_add"),
+        {"station": stations[0].pk, "name": "Studio", "kind": "xtra", "enabled": "on"}
+        | {"max_body_bytes": "262144", "dedup_window_s": "86400", "auth": "hmac"},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors == ["secret: This kind of source signs its requests: enter its secret."]
+    assert not InboundSource.objects.exists()

@@ -6,7 +6,13 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 
-from tests.browser.helpers import PASSWORD, click_and_load, horizontal_overflow, log_in
+from tests.browser.helpers import (
+    PASSWORD,
+    click_and_load,
+    horizontal_overflow,
+    log_in,
+    wait_for,
+)
 from tests.factories import InboundSourceFactory, StationFactory, WebhookFactory
 from tests.inbound_helpers import XTRA_NEWTRACK, as_bytes, xtra_headers
 from webhooks.models import InboundRequest
@@ -63,4 +69,5 @@ def test_inbound_log_and_a_requests_detail(browser, live_server, operator, https
     screenshot("10-inbound-detail")
     copy = browser.find_element(By.CSS_SELECTOR, "[data-copy='#inbound-body']")
     copy.click()
-    assert copy.text in ("Copied", "Press Ctrl+C")  # copy.js ran: no inline script
+    # copy.js ran (no inline script); the clipboard answers asynchronously
+    assert wait_for(browser, lambda: copy.text in ("Copied", "Press Ctrl+C"))

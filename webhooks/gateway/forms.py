@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
+from stations.scoping import errors_of_shown_fields
 from webhooks.choices import SourceKind
 from webhooks.models import InboundSource
 
@@ -74,12 +75,15 @@ class InboundSourceForm(forms.ModelForm):
         return cleaned
 
     def _update_errors(self, errors):
-        """The model's checks name `secret` and `key`; the form's fields are `new_…`."""
+        """The model's checks name `secret` and `key`; the form's fields are `new_…`, which
+        the form of a user who does not manage secrets lacks (the error is then the form's
+        own: "secret: This kind of source signs its requests…")."""
         if hasattr(errors, "error_dict"):
+            renamed = {name: field for name, field in _FORM_FIELD.items() if field in self.fields}
             errors = ValidationError(
-                {_FORM_FIELD.get(name, name): found for name, found in errors.error_dict.items()}
+                {renamed.get(name, name): found for name, found in errors.error_dict.items()}
             )
-        super()._update_errors(errors)
+        super()._update_errors(errors_of_shown_fields(errors, self.fields))
 
 
 OVERLAPS = [
