@@ -1,6 +1,10 @@
 """The dashboard and the webhook page read hourly outcome stats the engine keeps."""
 
+import html as html_escapes
+import json
+import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -9,7 +13,7 @@ from django.utils import timezone
 
 from tests.factories import StationFactory, StreamFactory, WebhookFactory
 from tests.webhook_helpers import drain_until_settled, publish_track
-from webhooks.admin.charts import bar_chart
+from webhooks.admin.charts import bar_chart, outcome_chart
 from webhooks.event_types import STREAM_ALERT
 from webhooks.latency import LATENCY_BUCKETS_S
 from webhooks.models import DeliveryStat, ResyncJob
@@ -36,6 +40,74 @@ def test_bar_chart_stacks_outcomes_scaled_to_the_busiest_hour():
     ]
     assert bars[1].y == 0.0 and bars[0].y == 25.0  # stacked from the baseline up
     assert bars[0].title == "14:00 UTC: 6 delivered"
+
+
+def _chart_data(page_html: str) -> dict:
+    """The 24-hour chart's Chart.js data, as the theme's script reads it."""
+    value = re.search(r'<canvas class="chart"[^>]* data-value="([^"]*)"', page_html).group(1)
+    return json.loads(html_escapes.unescape(value))
+
+
+def test_outcome_chart_draws_latency_lines_on_their_own_axis_with_gaps():
+    # given an hour with deliveries, one with failures only and one with nothing
+    hour = datetime(2026, 1, 26, 14, tzinfo=UTC)
+    hourly = [
+        {"hour": hour, "delivered": 9, "failed": 1, "retried": 0}
+        | {"latency_p50_s": 0.1, "latency_p95_s": 2.5},
+        {"hour": hour + timedelta(hours=1), "delivered": 0, "failed": 3, "retried": 2}
+        | {"latency_p50_s": None, "latency_p95_s": None},
+        {"hour": hour + timedelta(hours=2), "delivered": 0, "failed": 0, "retried": 0}
+        | {"latency_p50_s": None, "latency_p95_s": None},
+    ]
+    # when
+    chart = outcome_chart(hourly, tz=ZoneInfo("Europe/Berlin"))
+    data, options = json.loads(chart["data"]), json.loads(chart["options"])
+    # then the hour labels are local, the bars stack on the left axis...
+    assert data["labels"] == ["15:00", "16:00", "17:00"]
+    bars = {d["label"]: d for d in data["datasets"] if d["type"] == "bar"}
+    assert bars["delivered"]["data"] == [9, 0, 0] and bars["failed"]["yAxisID"] == "y"
+    # ...and p50/p95 are lines on the right, log axis of seconds, null (a gap) with no delivery
+    lines = {d["label"]: d for d in data["datasets"] if d["type"] == "line"}
+    assert lines["p50 latency (s)"]["data"] == [0.1, None, None]
+    assert lines["p95 latency (s)"]["data"] == [2.5, None, None]
+    assert {d["yAxisID"] for d in lines.values()} == {"latency"}
+    assert {d["spanGaps"] for d in lines.values()} == {False}
+    assert lines["p95 latency (s)"]["borderDash"] and not lines["p50 latency (s)"]["borderDash"]
+    axis = options["scales"]["latency"]
+    assert (axis["type"], axis["position"]) == ("logarithmic", "right")
+    assert axis["title"]["text"] == "latency (s, log scale)"
+    assert options["plugins"]["legend"]["display"] is True
+
+
+def test_dashboard_chart_shows_the_hours_latency_percentiles(admin_client):
+    # given a station's webhooks with latencies this hour and three hours ago
+    station = StationFactory(name="Example FM")
+    fast, slow = WebhookFactory(station=station), WebhookFactory(station=station)
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    DeliveryStat.objects.create(
+        webhook=fast, station=station, hour=hour, delivered=18, latency_le_0_1=18
+    )
+    DeliveryStat.objects.create(
+        webhook=slow, station=station, hour=hour, delivered=2, failed=1, latency_le_30=2
+    )
+    DeliveryStat.objects.create(
+        webhook=slow,
+        station=station,
+        hour=hour - timedelta(hours=3),
+        delivered=4,
+        latency_le_1=3,
+        latency_over_1800=1,
+    )
+    # when
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    # then the lines hold each hour's percentiles over both webhooks, gaps elsewhere
+    lines = {d["label"]: d["data"] for d in _chart_data(page)["datasets"] if d["type"] == "line"}
+    p50, p95 = lines["p50 latency (s)"], lines["p95 latency (s)"]
+    assert (p50[-1], p95[-1]) == (0.1, 30)  # 18 of 20 within 0.1 s, all within 30 s
+    assert (p50[-4], p95[-4]) == (1, 1800)  # 1 in 4 took 30 min or more
+    assert set(p50[:-4] + p50[-3:-1]) == {None}
+    # and the legend below gives the whole day's
+    assert "p50 latency 0.1 s" in page and "p95 latency 30 s" in page
 
 
 def test_engine_counts_outcomes_per_webhook_and_hour(httpserver, settings, capture_on_commit):

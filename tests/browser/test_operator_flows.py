@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -26,6 +27,8 @@ from tests.factories import (
     WebhookFactory,
 )
 from tests.webhook_helpers import drain_until_settled, publish_track_unqueued
+from webhooks.admin.charts import LATENCY_LINES
+from webhooks.latency import LATENCY_COLUMNS, latency_histogram
 from webhooks.models import AlertPolicy, Delivery, DeliveryStat, ResyncJob, Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,8 +125,48 @@ def _overlap(a: dict, b: dict) -> bool:
     )
 
 
+# Where Chart.js placed the 24-hour chart's parts, in the canvas's pixels: plot area,
+# axes, legend and its entries, the latency lines' drawn points and their gaps.
+CHART_LAYOUT_JS = """
+const chart = Chart.getChart(document.querySelector(".sh-chart canvas"));
+const box = (b) => ({left: b.left, right: b.right, top: b.top, bottom: b.bottom});
+const lines = chart.data.datasets
+    .map((dataset, n) => [dataset, chart.getDatasetMeta(n)])
+    .filter(([dataset]) => dataset.type === "line");
+const latency = chart.scales.latency;
+return {
+    width: chart.width,
+    height: chart.height,
+    area: box(chart.chartArea),
+    x: box(chart.scales.x),
+    y: box(chart.scales.y),
+    latency: box(latency),
+    labelled_ticks: latency.ticks
+        .map((tick, n) => [tick.label, latency.getPixelForTick(n)])
+        .filter(([label]) => label !== "" && label !== undefined),
+    legend: box(chart.legend),
+    legend_texts: chart.legend.legendItems.map((item) => item.text),
+    legend_entries: chart.legend.legendHitBoxes.map((hit) => ({
+        left: hit.left, right: hit.left + hit.width, top: hit.top, bottom: hit.top + hit.height,
+    })),
+    points: lines.map(([dataset, meta]) => meta.data
+        .filter((point, n) => dataset.data[n] !== null)
+        .map((point) => ({x: point.x, y: point.y}))),
+    gaps: lines.map(([dataset, meta]) => meta.data.filter((point) => point.skip).length),
+};
+"""
+
+
+def _within(inner: dict, outer: dict, slack_px: float = 0.5) -> bool:
+    return (
+        outer["left"] - slack_px <= inner["left"] <= inner["right"] <= outer["right"] + slack_px
+        and outer["top"] - slack_px <= inner["top"] <= inner["bottom"] <= outer["bottom"] + slack_px
+    )
+
+
 def test_dashboard_with_traffic(browser, live_server, operator, httpserver, settings, screenshot):
-    # given real deliveries this hour (8 delivered, 2 failed) and the stats of earlier hours
+    # given real deliveries this hour (8 delivered, 2 failed) and the stats of earlier hours,
+    # with latencies from 40 ms to 22 s; every third hour has none (a gap in the lines)
     settings.WEBHOOKS_RETRY_DELAYS_S = []
     station = StationFactory(name="Radio Example")
     widget = WebhookFactory(station=station, name="Website widget", url=httpserver.url_for("/ok"))
@@ -138,6 +181,7 @@ def test_dashboard_with_traffic(browser, live_server, operator, httpserver, sett
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     for back, (delivered, failed, retried) in enumerate([(0, 0, 0), (12, 1, 2), (20, 0, 1)] * 7):
         if back and delivered:
+            latencies_s = [0.04 + back % 3 / 100] * (delivered - 4) + [0.3, 0.7, 1.5, 2 + back]
             DeliveryStat.objects.create(
                 webhook=widget if back % 2 else flaky,
                 station=station,
@@ -145,7 +189,9 @@ def test_dashboard_with_traffic(browser, live_server, operator, httpserver, sett
                 delivered=delivered,
                 failed=failed,
                 retried=retried,
+                **dict(zip(LATENCY_COLUMNS, latency_histogram(latencies_s), strict=True)),
             )
+    hours_delivered = 1 + DeliveryStat.objects.filter(delivered__gt=0, hour__lt=hour).count()
     log_in(browser, live_server, screenshot)
     # then the chart is drawn, inside its card, over nothing else
     wait_for(browser, lambda: _box(browser, ".sh-chart canvas")["bottom"] > 0)
@@ -154,6 +200,36 @@ def test_dashboard_with_traffic(browser, live_server, operator, httpserver, sett
     for neighbour in (f"#webhooks-{station.pk}", f"#streams-{station.pk}"):
         assert not _overlap(chart, _box(browser, neighbour))
     assert horizontal_overflow(browser)["page"] == 0
+    # and its latency axis sits right of the plot, the counts' axis left, neither over it
+    wait_for(browser, lambda: browser.execute_script(CHART_LAYOUT_JS)["legend_texts"])
+    layout = browser.execute_script(CHART_LAYOUT_JS)
+    canvas = {"left": 0, "right": layout["width"], "top": 0, "bottom": layout["height"]}
+    assert layout["y"]["right"] <= layout["area"]["left"]
+    assert layout["area"]["right"] <= layout["latency"]["left"]
+    assert _within(layout["latency"], canvas) and _within(layout["y"], canvas)
+    ticks = [pixel for _label, pixel in layout["labelled_ticks"]]
+    assert len(ticks) >= 2 and all(abs(a - b) >= 12 for a, b in pairwise(ticks))
+    # and each line has a point for every hour with deliveries, inside the plot, and a gap
+    # for every hour without
+    for points, gaps in zip(layout["points"], layout["gaps"], strict=True):
+        assert len(points) == hours_delivered and gaps == 24 - hours_delivered
+        assert all(
+            layout["area"]["left"] <= p["x"] <= layout["area"]["right"]
+            and layout["area"]["top"] - 1 <= p["y"] <= layout["area"]["bottom"] + 1
+            for p in points
+        )
+    # and the legend names bars and lines, below the hour labels, its entries side by side
+    lines = {label for _key, label, _colour, _dash in LATENCY_LINES}
+    assert set(layout["legend_texts"]) == {"delivered", "failed", "retried"} | lines
+    assert layout["x"]["bottom"] <= layout["legend"]["top"] and _within(layout["legend"], canvas)
+    entries = layout["legend_entries"]
+    assert all(_within(entry, canvas) for entry in entries)
+    assert not any(_overlap(a, b) for n, a in enumerate(entries) for b in entries[n + 1 :])
+    # and the day's totals and percentiles below the canvas, inside the card
+    legend, latency_text = _box(browser, ".sh-legend"), _box(browser, ".sh-latency")
+    assert chart["bottom"] <= legend["top"] and _within(legend, card)
+    assert _within(latency_text, legend)
+    assert "p95 latency" in browser.find_element(By.CSS_SELECTOR, ".sh-legend").text
     # and the counts per webhook, each sparkline opening its delivery log
     table = browser.find_element(By.ID, f"webhooks-{station.pk}").text
     assert "Website widget" in table and "Discord relay" in table
@@ -162,6 +238,16 @@ def test_dashboard_with_traffic(browser, live_server, operator, httpserver, sett
         browser, browser.find_element(By.CSS_SELECTOR, f"#webhooks-{station.pk} a.sh-sparkline")
     )
     assert "webhook__id__exact=" in browser.current_url
+
+
+def _assert_picker_fits(browser) -> None:
+    """The "Notify webhooks" picker (two boxes, the arrows and the related-object menu)
+    stays inside its form and the window: no horizontal scrollbar."""
+    picker = _box(browser, ".field-contacts .related-widget-wrapper")
+    form = _box(browser, "fieldset.module")
+    assert form["left"] <= picker["left"] and picker["right"] <= form["right"]
+    assert form["right"] <= browser.execute_script("return document.documentElement.clientWidth")
+    assert horizontal_overflow(browser)["page"] == 0
 
 
 def test_create_an_alert_policy(browser, live_server, operator, screenshot):
@@ -180,6 +266,7 @@ def test_create_an_alert_policy(browser, live_server, operator, screenshot):
     grace.send_keys("5")
     Select(browser.find_element(By.ID, "id_contacts_from")).select_by_visible_text("Pager")
     browser.find_element(By.ID, "id_contacts_add").click()
+    _assert_picker_fits(browser)
     screenshot("08-alert-policy")
     click_and_load(browser, browser.find_element(By.NAME, "_save"))
     # then
@@ -234,4 +321,6 @@ def test_an_alert_policy_with_no_recipient_is_flagged(browser, live_server, oper
     # then the save and the page say that its alerts reach nobody
     assert "alerts reach nobody" in messages(browser)
     assert "No notify webhook" in browser.find_element(By.ID, "no-recipient").text
+    # and the change page's picker fits the window
+    _assert_picker_fits(browser)
     screenshot("11-alert-policy-no-recipient")
