@@ -96,6 +96,7 @@ def admin_start(webhook: Webhook) -> tuple[float, float]:
             gets.append(time.perf_counter() - started)
     window = {"window_start": f"{WINDOW_START:%Y-%m-%d %H:%M}"}
     window["window_end"] = f"{WINDOW_END:%Y-%m-%d %H:%M}"
+    window["start"] = "Start"  # the form's Start button; without it the POST previews
     started = time.perf_counter()
     response = client.post(url, window)
     post_s = time.perf_counter() - started

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from stations.permissions import OPERATOR
 from tests import factories
 from tests.admin_objects import SUPERUSER, SYSTEM_APPS, client_of, object_of
-from tests.test_fuzz_inputs import json_texts, nested_texts
+from tests.json_strategies import json_texts, nested_texts
 
 pytestmark = pytest.mark.django_db
 
